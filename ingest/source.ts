@@ -1,0 +1,37 @@
+/**
+ * A source turns outside input into candidate records. It does not validate events (that is
+ * `events/validate.ts`, shared by every source); it only parses its own format and says where each
+ * record sits, so a bad record can be dead-lettered with its position and a restart can resume.
+ */
+
+/** One record as read: either a parsed value to validate, or the reason it could not be parsed. */
+export interface SourceRecord {
+  /** Where the record starts in the source (byte offset for files): unique within the source. */
+  position: number;
+  /** The raw text, possibly cut to a bounded prefix for huge records (see `rawBytes`). */
+  raw: string;
+  /** Size of the whole raw record in bytes. */
+  rawBytes: number;
+  /** The parsed value, when parsing worked. */
+  value?: unknown;
+  /** Why the record could not be parsed (then `value` is absent). */
+  error?: string;
+}
+
+/** A bounded group of records plus the position to resume from once they are durable. */
+export interface SourceBatch {
+  records: SourceRecord[];
+  /** Opaque resume position after the last record of this batch. */
+  resumeFrom: string;
+  /** Bytes (or records) read so far and the total when known, for progress. */
+  progress: { done: number; total?: number };
+}
+
+export interface Source {
+  /** Stable identity of the input for checkpoints and dead letters (e.g. a content fingerprint). */
+  readonly id: string;
+  /** Human-readable name (a path). */
+  readonly name: string;
+  /** Reads from `resumeFrom` (a `SourceBatch.resumeFrom` value) or from the start. */
+  batches(resumeFrom?: string): AsyncIterable<SourceBatch>;
+}
