@@ -1,0 +1,28 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Store } from '../store/store.js';
+import { ledgerRouter } from './ledger-route.js';
+
+/** The HTTP API. Later routes (KPIs, alerts, dashboards) mount on the same app. */
+export function createApp(store: Store): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use('/api/v1/ledger', ledgerRouter(store));
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err instanceof HttpError ? err.status : 500;
+    res.status(status).json({ error: status === 500 ? 'internal error' : (err as Error).message });
+    if (status === 500) console.error('ledgerline api:', err);
+  });
+  return app;
+}
+
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}

@@ -1,0 +1,40 @@
+import { parseArgs } from 'node:util';
+import { writeDataset } from '../ingest/generator/write-dataset.js';
+import { Progress } from '../runtime/progress.js';
+import { UsageError } from './errors.js';
+
+const USAGE = 'ledgerline generate --seed N --days D --skus S --warehouses W --out DIR [--start YYYY-MM-DD]';
+
+/** Writes a synthetic distributor's events (DIR/events.jsonl) and its ground truth (DIR/truth/). */
+export async function generateCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      seed: { type: 'string', default: '1' },
+      days: { type: 'string', default: '90' },
+      skus: { type: 'string', default: '50' },
+      warehouses: { type: 'string', default: '3' },
+      start: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  if (!values.out) throw new UsageError(`--out DIR is required: ${USAGE}`);
+  const int = (name: 'seed' | 'days' | 'skus' | 'warehouses', min: number) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (got ${values[name]})`);
+    return n;
+  };
+  const progress = new Progress();
+  const summary = await writeDataset({
+    seed: int('seed', 0),
+    days: int('days', 1),
+    skus: int('skus', 1),
+    warehouses: int('warehouses', 1),
+    ...(values.start ? { start: values.start } : {}),
+    out: values.out,
+    onProgress: (n) => progress.update(`generating ${values.out}`, n),
+  });
+  progress.done();
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  return 0;
+}

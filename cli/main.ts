@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig } from '../config/config.js';
+import { StoreLockedError } from '../store/store.js';
+import { UsageError } from './errors.js';
+
+// Commands load lazily: `generate` should not pay for loading the database engine.
+const USAGE = `usage:
+  ledgerline run --input PATH... [--data-dir D] [--once] [--port N]
+  ledgerline ledger [--as-of ISO] [--sku X] [--location Y] [--warehouse W] [--format json] [--data-dir D]
+  ledgerline sql "SELECT …" [--data-dir D]
+  ledgerline generate --seed N --days D --skus S --warehouses W --out DIR [--start YYYY-MM-DD]
+Inputs: events.jsonl, data.csv (with data.csv.mapping.json or data.csv=mapping.json), generator:seed=1,days=30,skus=20,warehouses=2.
+Settings come from the environment or .env (see .env.example).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run':
+      return (await import('./run-command.js')).runCommand(rest, loadConfig());
+    case 'ledger':
+      return (await import('./ledger-command.js')).ledgerCommand(rest, loadConfig());
+    case 'sql':
+      return (await import('./sql-command.js')).sqlCommand(rest, loadConfig());
+    case 'generate':
+      return (await import('./generate-command.js')).generateCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`ledgerline: ${(e as Error).message}\n${USAGE}\n`);
+      process.exit(2);
+    }
+    if (e instanceof StoreLockedError || e instanceof ConfigError) {
+      process.stderr.write(`ledgerline: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+    if ((e as Error).name?.startsWith('Chdb')) {
+      // An engine error (bad SQL, readonly refusal): its message is the useful part, not our stack.
+      process.stderr.write(`ledgerline: the store refused: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`ledgerline: failed: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,50 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { createApp } from '../api/app.js';
+import type { Config } from '../config/config.js';
+import { LedgerProcessor } from '../processors/ledger.js';
+import { MasterDataProcessor } from '../processors/master-data.js';
+import { EmbeddedPipeline } from '../runtime/embedded-pipeline.js';
+import { Progress } from '../runtime/progress.js';
+import { openInputs } from './inputs.js';
+import { openStore } from './open-store.js';
+
+const USAGE = 'ledgerline run --input PATH... [--data-dir D] [--once] [--port N]';
+
+/**
+ * The all-in-one embedded job: every input through the pipeline into the store, then (without
+ * --once) the HTTP API on the configured address until SIGINT/SIGTERM.
+ */
+export async function runCommand(argv: string[], config: Config): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      input: { type: 'string', multiple: true, short: 'i' },
+      'data-dir': { type: 'string' },
+      once: { type: 'boolean', default: false },
+      port: { type: 'string' },
+    },
+  });
+  const inputs = [...(values.input ?? []), ...positionals];
+  const sources = await openInputs(inputs, config);
+  const store = await openStore(config, values['data-dir']);
+  try {
+    const pipeline = new EmbeddedPipeline(store, config, [new MasterDataProcessor(), new LedgerProcessor()], new Progress());
+    const summary = await pipeline.run(sources);
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    if (values.once) return 0;
+
+    const port = values.port !== undefined ? Number(values.port) : config.LEDGERLINE_PORT;
+    const server = createApp(store).listen(port, config.LEDGERLINE_HOST);
+    await once(server, 'listening');
+    const address = server.address() as AddressInfo;
+    process.stderr.write(`ledgerline: serving the API on http://${config.LEDGERLINE_HOST}:${address.port} (GET /health, /api/v1/ledger); Ctrl-C stops\n`);
+    await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+    server.close();
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Configuration: read once from the environment (and `.env` via dotenv), validated, then passed
+ * down as a typed object. `.env.example` lists every setting with its default; a test keeps the two
+ * in step.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import dotenv from 'dotenv';
+
+const Int = (min: number, max: number, def: number, description: string) =>
+  Type.Integer({ minimum: min, maximum: max, default: def, description });
+
+export const ConfigSchema = Type.Object({
+  LEDGERLINE_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Embedded store (chDB) data directory. One process at a time.' }),
+  LEDGERLINE_HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP API listens on.' }),
+  LEDGERLINE_PORT: Int(0, 65535, 8787, 'Port of the HTTP API (0 picks a free port).'),
+  LEDGERLINE_BATCH_EVENTS: Int(100, 1_000_000, 20_000, 'Events per ingest batch: one log append, one source checkpoint.'),
+  LEDGERLINE_BUS_PARTITIONS: Int(1, 1024, 8, 'Partitions of the embedded bus (keys are hashed onto them).'),
+  LEDGERLINE_BUS_CAPACITY: Int(1, 10_000_000, 100_000, 'Records the embedded bus buffers before publishers wait (backpressure).'),
+  LEDGERLINE_MAX_RECORD_BYTES: Int(1024, 1 << 30, 1 << 20, 'Longest accepted input line; longer lines are dead-lettered.'),
+  LEDGERLINE_DEAD_LETTER_RAW_BYTES: Int(256, 16 << 20, 64 << 10, 'How much of a bad record the dead-letter table keeps (the full size and a hash are kept too).'),
+  LEDGERLINE_LOG_LEVEL: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
+    default: 'info',
+    description: 'Log level (logs go to stderr).',
+  }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Builds the config from an environment (default: `.env` + `process.env`); throws ConfigError listing every bad setting. */
+export function loadConfig(env: Record<string, string | undefined> = readEnv(), overrides: Partial<Config> = {}): Config {
+  const known = Object.keys(ConfigSchema.properties);
+  const raw: Record<string, unknown> = {};
+  for (const key of known) if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
+  const unknown = Object.keys(env).filter((k) => k.startsWith('LEDGERLINE_') && !known.includes(k));
+  const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw)) as Record<string, unknown>;
+  const merged = { ...withDefaults, ...overrides };
+  const problems = [...Value.Errors(ConfigSchema, merged)].map(
+    (e) => `${e.path.slice(1)}=${JSON.stringify(e.value)}: ${e.message} (${(e.schema as { description?: string }).description ?? ''})`,
+  );
+  problems.push(...unknown.map((k) => `${k}: unknown setting (known: ${known.join(', ')})`));
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}\nSee .env.example for every setting and its default.`);
+  return merged as Config;
+}
+
+function readEnv(): Record<string, string | undefined> {
+  dotenv.config({ quiet: true });
+  return process.env;
+}
+
+/** `.env.example` text generated from the schema (kept in the repo; a test checks it matches). */
+export function envExample(): string {
+  const lines = ['# Ledgerline settings: every one, with its default. Copy to .env to change them.', ''];
+  for (const [key, schema] of Object.entries(ConfigSchema.properties)) {
+    const s = schema as { description?: string; default?: unknown };
+    lines.push(`# ${s.description ?? ''}`, `${key}=${String(s.default)}`, '');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import type { ErpEvent } from '../events/schema.js';
+import { validateEvent } from '../events/validate.js';
+import type { Source, SourceBatch } from './source.js';
+
+/** A record that could not become an event, kept with everything needed to fix and replay it. */
+export interface DeadLetter {
+  source_id: string;
+  source_name: string;
+  position: number;
+  reason: string;
+  raw: string;
+  raw_bytes: number;
+  raw_sha256: string;
+  received_at: string;
+}
+
+export interface DecodedEvent {
+  event: ErpEvent;
+  position: number;
+}
+
+export interface DecodedBatch {
+  events: DecodedEvent[];
+  deadLetters: DeadLetter[];
+}
+
+/** Validates a source batch: every record ends up either as an event or as a dead letter. */
+export function decodeBatch(source: Source, batch: SourceBatch, keepRawBytes: number, now = new Date().toISOString()): DecodedBatch {
+  const events: DecodedEvent[] = [];
+  const deadLetters: DeadLetter[] = [];
+  for (const record of batch.records) {
+    let reason = record.error;
+    if (reason === undefined) {
+      const result = validateEvent(record.value, now);
+      if (result.ok) {
+        events.push({ event: result.event, position: record.position });
+        continue;
+      }
+      reason = result.reason;
+    }
+    // Sources that hand over values without text (the generator) are serialized only when rejected.
+    const text = record.raw || JSON.stringify(record.value) || '';
+    const raw = text.length > keepRawBytes ? text.slice(0, keepRawBytes) : text;
+    deadLetters.push({
+      source_id: source.id,
+      source_name: source.name,
+      position: record.position,
+      reason,
+      raw,
+      raw_bytes: record.rawBytes || Buffer.byteLength(text),
+      raw_sha256: createHash('sha256').update(text).digest('hex'),
+      received_at: now,
+    });
+  }
+  return { events, deadLetters };
+}

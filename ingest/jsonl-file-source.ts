@@ -1,0 +1,56 @@
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { fileFingerprint } from './file-fingerprint.js';
+import { readLines } from './line-reader.js';
+import type { Source, SourceBatch, SourceRecord } from './source.js';
+
+export interface FileSourceOptions {
+  batchRecords: number;
+  maxRecordBytes: number;
+  keepRawBytes: number;
+}
+
+/** A JSONL file of canonical events, one per line. Resumes from a byte offset. */
+export class JsonlFileSource implements Source {
+  private constructor(
+    readonly id: string,
+    readonly name: string,
+    private readonly path: string,
+    private readonly opts: FileSourceOptions,
+  ) {}
+
+  static async open(path: string, opts: FileSourceOptions): Promise<JsonlFileSource> {
+    return new JsonlFileSource(`jsonl:${await fileFingerprint(path)}`, path, path, opts);
+  }
+
+  async *batches(resumeFrom?: string): AsyncIterable<SourceBatch> {
+    const total = (await stat(this.path)).size;
+    const from = resumeFrom ? Number(resumeFrom) : 0;
+    let records: SourceRecord[] = [];
+    let resume = from;
+    for await (const lines of readLines(this.path, { from, maxLineBytes: this.opts.maxRecordBytes, keepBytes: this.opts.keepRawBytes })) {
+      for (const line of lines) {
+        const record: SourceRecord = { position: line.start, raw: line.text, rawBytes: line.bytes };
+        if (line.problem) record.error = line.problem;
+        else {
+          try {
+            record.value = JSON.parse(line.text);
+          } catch (e) {
+            record.error = `invalid JSON: ${(e as Error).message}`;
+          }
+        }
+        records.push(record);
+        resume = line.end;
+        if (records.length >= this.opts.batchRecords) {
+          yield { records, resumeFrom: String(resume), progress: { done: resume, total } };
+          records = [];
+        }
+      }
+    }
+    if (records.length || resume === from) yield { records, resumeFrom: String(Math.max(resume, from)), progress: { done: total, total } };
+  }
+
+  toString(): string {
+    return basename(this.name);
+  }
+}

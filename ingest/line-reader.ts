@@ -1,0 +1,135 @@
+import { open } from 'node:fs/promises';
+
+const CHUNK_BYTES = 4 << 20;
+const NEWLINE = 0x0a;
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+export interface Line {
+  /** Byte offset of the line's first byte. */
+  start: number;
+  /** Byte offset just after the line's newline (where a reader resumes). */
+  end: number;
+  /** The text (without the newline); only the first `keepBytes` bytes when the line is too long. */
+  text: string;
+  bytes: number;
+  /** Set when the line cannot be taken as text: too long, or not UTF-8. */
+  problem?: string;
+}
+
+/**
+ * Reads a file as lines in bounded memory, from a byte offset. A line longer than `maxLineBytes`
+ * is reported (with its first `keepBytes`) and skipped without buffering it whole; invalid UTF-8 is
+ * reported instead of silently replaced. Blank lines are skipped.
+ */
+export async function* readLines(
+  path: string,
+  opts: { from: number; maxLineBytes: number; keepBytes: number },
+): AsyncGenerator<Line[], void, void> {
+  const fh = await open(path, 'r');
+  try {
+    let fileOffset = opts.from;
+    let carry: Buffer = Buffer.alloc(0);
+    let carryStart = opts.from;
+    // While skipping an over-long line: its prefix, start and running size.
+    let oversized: { start: number; prefix: Buffer; bytes: number } | undefined;
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    for (;;) {
+      const { bytesRead } = await fh.read(chunk, 0, CHUNK_BYTES, fileOffset);
+      const eof = bytesRead === 0;
+      const data = eof ? Buffer.alloc(0) : chunk.subarray(0, bytesRead);
+      const lines: Line[] = [];
+      let pos = 0;
+      const base = fileOffset;
+      fileOffset += bytesRead;
+
+      while (pos < data.length) {
+        const nl = data.indexOf(NEWLINE, pos);
+        const stop = nl === -1 ? data.length : nl;
+        if (oversized) {
+          oversized.bytes += stop - pos;
+          if (nl === -1) { pos = data.length; break; }
+          lines.push(tooLong(oversized, base + nl + 1, opts));
+          oversized = undefined;
+          pos = nl + 1;
+          continue;
+        }
+        const pending = carry.length + (stop - pos);
+        if (pending > opts.maxLineBytes) {
+          const prefix = Buffer.concat([carry, data.subarray(pos, Math.min(stop, pos + opts.keepBytes))]).subarray(0, opts.keepBytes);
+          oversized = { start: carry.length ? carryStart : base + pos, prefix: Buffer.from(prefix), bytes: pending };
+          carry = Buffer.alloc(0);
+          if (nl === -1) { pos = data.length; break; }
+          lines.push(tooLong(oversized, base + nl + 1, opts));
+          oversized = undefined;
+          pos = nl + 1;
+          continue;
+        }
+        if (nl === -1) {
+          if (!carry.length) carryStart = base + pos;
+          carry = Buffer.concat([carry, data.subarray(pos)]);
+          pos = data.length;
+          break;
+        }
+        const start = carry.length ? carryStart : base + pos;
+        const bytes = carry.length ? Buffer.concat([carry, data.subarray(pos, nl)]) : data.subarray(pos, nl);
+        carry = Buffer.alloc(0);
+        const line = toLine(bytes, start, base + nl + 1, opts.keepBytes);
+        if (line) lines.push(line);
+        pos = nl + 1;
+      }
+      if (eof) {
+        if (oversized) lines.push(tooLong(oversized, fileOffset, opts));
+        else if (carry.length) {
+          const line = toLine(carry, carryStart, fileOffset, opts.keepBytes);
+          if (line) lines.push(line);
+        }
+        if (lines.length) yield lines;
+        return;
+      }
+      if (lines.length) yield lines;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+function toLine(bytes: Buffer, start: number, end: number, keepBytes: number): Line | undefined {
+  let text = bytes.toString('utf8');
+  if (text.endsWith('\r')) text = text.slice(0, -1);
+  if (text.trim() === '') return undefined;
+  if (text.includes('\uFFFD')) {
+    try {
+      utf8Strict.decode(bytes);
+    } catch {
+      const at = firstInvalidUtf8(bytes);
+      return { start, end, bytes: bytes.length, text: text.slice(0, keepBytes), problem: `invalid UTF-8 at byte ${at} of the line` };
+    }
+  }
+  return { start, end, bytes: bytes.length, text };
+}
+
+function tooLong(o: { start: number; prefix: Buffer; bytes: number }, end: number, opts: { maxLineBytes: number }): Line {
+  return {
+    start: o.start,
+    end,
+    bytes: o.bytes,
+    text: o.prefix.toString('utf8'),
+    problem: `line of ${o.bytes} bytes exceeds the limit of ${opts.maxLineBytes} (LEDGERLINE_MAX_RECORD_BYTES)`,
+  };
+}
+
+/** Offset of the first byte that starts an invalid UTF-8 sequence (the line is known to have one). */
+function firstInvalidUtf8(bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const size = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (size === 0) return i;
+    try {
+      utf8Strict.decode(bytes.subarray(i, i + size));
+    } catch {
+      return i;
+    }
+    i += size;
+  }
+  return bytes.length;
+}

@@ -1,0 +1,184 @@
+import { EmbeddedBus } from '../bus/embedded-bus.js';
+import type { BusRecord } from '../bus/bus.js';
+import type { Config } from '../config/config.js';
+import { eventKeys } from '../events/keys.js';
+import { decodeBatch } from '../ingest/decode.js';
+import type { Source } from '../ingest/source.js';
+import type { Processor } from '../processors/processor.js';
+import type { ChdbStore } from '../store/chdb-store.js';
+import { Checkpoints } from '../store/checkpoints.js';
+import { EventLog, type LoggedEvent } from '../store/event-log.js';
+import { Outputs } from './outputs.js';
+import type { Progress } from './progress.js';
+
+export interface RunSummary {
+  /** Records read from the sources in this run. */
+  events_read: number;
+  /** Events appended to the log (new ones). */
+  events_logged: number;
+  /** Valid events already in the log (redeliveries, a file read twice). */
+  duplicates: number;
+  dead_lettered: number;
+  /** Bus records handled by the processors (includes log replay after a restart). */
+  processed: number;
+  replayed: number;
+  seconds: number;
+}
+
+/** Rows buffered by processors before they are written and offsets committed. */
+const COMMIT_ROWS = 200_000;
+const COMMIT_MS = 2_000;
+const PARTITION_CHECKPOINT = (p: number) => `processors/partition/${p}`;
+const SOURCE_CHECKPOINT = (id: string) => `source/${id}`;
+
+/**
+ * The embedded mode's flow: sources → validate → event log (durable, deduplicated) → source
+ * checkpoint → bus → processors → store → partition offsets committed.
+ *
+ * Exactly-once effect: an event is in the log once (event_id), the log offset it gets is carried by
+ * every output row, the output tables are idempotent, and a partition's offset is committed only
+ * after its outputs are written. After a crash, processors restore their state as of the committed
+ * offsets and the log after them is replayed, so every table ends as after one clean run.
+ */
+export class EmbeddedPipeline {
+  private readonly log: EventLog;
+  private readonly checkpoints: Checkpoints;
+
+  constructor(
+    private readonly store: ChdbStore,
+    private readonly config: Config,
+    private readonly processors: Processor[],
+    private readonly progress?: Progress,
+  ) {
+    this.log = new EventLog(store);
+    this.checkpoints = new Checkpoints(store);
+  }
+
+  async run(sources: readonly Source[]): Promise<RunSummary> {
+    const started = Date.now();
+    const summary: RunSummary = { events_read: 0, events_logged: 0, duplicates: 0, dead_lettered: 0, processed: 0, replayed: 0, seconds: 0 };
+    const bus = new EmbeddedBus<LoggedEvent>(this.config.LEDGERLINE_BUS_PARTITIONS, this.config.LEDGERLINE_BUS_CAPACITY);
+
+    const committed = await this.committedOffsets(bus.partitions);
+    for (const processor of this.processors) await processor.restore(this.store, committed, (key) => bus.partitionOf(key));
+
+    const consumer = bus.consume(this.handler(committed, summary));
+    // If processing fails, stop feeding the bus (a blocked publisher would otherwise wait forever).
+    let failed: unknown;
+    consumer.done.catch((e: unknown) => (failed = e));
+    try {
+      summary.replayed = await this.replay(bus, committed);
+      await this.ingest(sources, bus, summary, () => failed);
+    } finally {
+      bus.end();
+    }
+    await consumer.done;
+    await this.commit(committed);
+    this.progress?.done();
+    summary.seconds = Math.round((Date.now() - started) / 10) / 100;
+    return summary;
+  }
+
+  private pending = new Outputs();
+  private uncommitted = new Map<number, number>();
+  private lastCommit = Date.now();
+
+  private handler(committed: Map<number, number>, summary: RunSummary) {
+    return async (batch: BusRecord<LoggedEvent>[]) => {
+      for (const record of batch) {
+        for (const processor of this.processors) processor.apply(record, this.pending);
+      }
+      const last = batch[batch.length - 1]!;
+      this.uncommitted.set(last.partition, last.offset);
+      summary.processed += batch.length;
+      if (this.pending.rows >= COMMIT_ROWS || Date.now() - this.lastCommit >= COMMIT_MS) await this.commit(committed);
+    };
+  }
+
+  /** Writes processor outputs, then records how far each partition is covered by them. */
+  private async commit(committed: Map<number, number>): Promise<void> {
+    for (const processor of this.processors) processor.flush(this.pending);
+    await this.pending.writeTo(this.store);
+    if (this.uncommitted.size) {
+      const values = new Map<string, string>();
+      for (const [p, offset] of this.uncommitted) {
+        committed.set(p, offset);
+        values.set(PARTITION_CHECKPOINT(p), String(offset));
+      }
+      this.uncommitted.clear();
+      await this.checkpoints.set(values);
+    }
+    this.lastCommit = Date.now();
+  }
+
+  private async committedOffsets(partitions: number): Promise<Map<number, number>> {
+    const stored = await this.checkpoints.withPrefix('processors/partition/');
+    const committed = new Map<number, number>();
+    for (let p = 0; p < partitions; p++) committed.set(p, Number(stored.get(PARTITION_CHECKPOINT(p)) ?? 0));
+    if (stored.size > partitions) {
+      throw new Error(
+        `the data directory was processed with ${stored.size} bus partitions, now ${partitions}: ` +
+          'set LEDGERLINE_BUS_PARTITIONS back (partition state cannot be re-keyed in place).',
+      );
+    }
+    return committed;
+  }
+
+  /** Logged events that some partition has not committed yet (a restart after a crash). */
+  private async replay(bus: EmbeddedBus<LoggedEvent>, committed: Map<number, number>): Promise<number> {
+    const from = Math.min(...committed.values());
+    let replayed = 0;
+    for await (const chunk of this.log.readAfter(from)) {
+      const records = [];
+      for (const logged of chunk) {
+        for (const key of eventKeys(logged.event)) {
+          if (logged.offset > (committed.get(bus.partitionOf(key)) ?? 0)) records.push({ key, offset: logged.offset, value: logged });
+        }
+      }
+      replayed += chunk.length;
+      await bus.publish(records);
+      this.progress?.update('replaying log', replayed);
+    }
+    return replayed;
+  }
+
+  private async ingest(sources: readonly Source[], bus: EmbeddedBus<LoggedEvent>, summary: RunSummary, failure: () => unknown): Promise<void> {
+    let nextOffset = (await this.log.lastOffset()) + 1;
+    const keep = this.config.LEDGERLINE_DEAD_LETTER_RAW_BYTES;
+    for (const source of sources) {
+      const checkpoint = SOURCE_CHECKPOINT(source.id);
+      const resume = await this.checkpoints.get(checkpoint);
+      for await (const batch of source.batches(resume)) {
+        if (failure()) return;
+        summary.events_read += batch.records.length;
+        const { events, deadLetters } = decodeBatch(source, batch, keep);
+        const known = await this.log.existing(events.map((d) => d.event.event_id));
+        const seen = new Set<string>();
+        const fresh: { offset: number; event: LoggedEvent['event']; sourceId: string; position: number }[] = [];
+        for (const { event, position } of events) {
+          if (known.has(event.event_id) || seen.has(event.event_id)) {
+            summary.duplicates++;
+            continue;
+          }
+          seen.add(event.event_id);
+          fresh.push({ offset: nextOffset++, event, sourceId: source.id, position });
+        }
+        // Durable first (log and dead letters), then the source position: a crash in between re-reads
+        // the batch, and the log deduplicates it.
+        await Promise.all([this.log.append(fresh), this.store.insert('dead_letters', deadLetters)]);
+        await this.checkpoints.set(new Map([[checkpoint, batch.resumeFrom]]));
+        summary.events_logged += fresh.length;
+        summary.dead_lettered += deadLetters.length;
+
+        const records = [];
+        for (const f of fresh) {
+          const value = { offset: f.offset, event: f.event };
+          for (const key of eventKeys(f.event)) records.push({ key, offset: f.offset, value });
+        }
+        await bus.publish(records);
+        const { done, total } = batch.progress;
+        this.progress?.update(`ingesting ${source.name}`, summary.events_read, total ? done / total : undefined);
+      }
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import type { Store } from './store.js';
+
+/**
+ * Named positions: a source's resume point, a processor partition's committed offset. Written only
+ * after what they cover is durable; the latest write per name wins.
+ */
+export class Checkpoints {
+  private seq = Date.now() * 1000;
+
+  constructor(private readonly store: Store) {}
+
+  async get(name: string): Promise<string | undefined> {
+    const [row] = await this.store.query<{ value: string }>('SELECT argMax(value, seq) AS value FROM checkpoints WHERE name = {name:String} GROUP BY name', { name });
+    return row?.value;
+  }
+
+  async withPrefix(prefix: string): Promise<Map<string, string>> {
+    const rows = await this.store.query<{ name: string; value: string }>(
+      'SELECT name, argMax(value, seq) AS value FROM checkpoints WHERE startsWith(name, {prefix:String}) GROUP BY name',
+      { prefix },
+    );
+    return new Map(rows.map((r) => [r.name, r.value]));
+  }
+
+  async set(values: ReadonlyMap<string, string>): Promise<void> {
+    const updated_at = new Date().toISOString();
+    const rows = [...values].map(([name, value]) => ({ name, value, seq: ++this.seq, updated_at }));
+    await this.store.insert('checkpoints', rows);
+  }
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**', 'dist/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // chDB allows one process per data directory and is heavy: run test files in separate forks, two at a time.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
