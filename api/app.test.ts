@@ -1,0 +1,69 @@
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLES } from '../events/examples.js';
+import { goodEvents } from '../fixtures/malformed.js';
+import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
+import { LedgerProcessor } from '../processors/ledger.js';
+import { MasterDataProcessor } from '../processors/master-data.js';
+import { EmbeddedPipeline } from '../runtime/embedded-pipeline.js';
+import { ChdbStore } from '../store/chdb-store.js';
+import { migrate } from '../store/migrate.js';
+import { tempDir, testConfig } from '../testing/harness.js';
+import { createApp } from './app.js';
+
+let store: ChdbStore;
+let base: string;
+let close: () => void;
+
+beforeAll(async () => {
+  const dir = tempDir('api');
+  const file = join(dir, 'events.jsonl');
+  const receipt = { ...EXAMPLES.stock_move, record_id: 'r1', move_id: 'r1', event_id: 'odoo-prod/stock_move/r1@1', occurred_at: '2025-01-01T00:00:00.000Z', qty: 10_000, from_location: 'Partners/Vendors', from_usage: 'supplier', from_warehouse: null, to_location: 'WH1/Stock', to_usage: 'internal', to_warehouse: 'WH1' };
+  writeFileSync(file, [receipt, ...goodEvents(3)].map((e) => JSON.stringify(e)).join('\n'));
+  const config = testConfig();
+  store = await ChdbStore.open(join(dir, 'data'));
+  await migrate(store);
+  await new EmbeddedPipeline(store, config, [new MasterDataProcessor(), new LedgerProcessor()]).run([
+    await JsonlFileSource.open(file, { batchRecords: 100, maxRecordBytes: 1 << 20, keepRawBytes: 1024 }),
+  ]);
+  const server = createApp(store).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  close = () => server.close();
+});
+
+afterAll(async () => {
+  close?.();
+  await store?.close();
+});
+
+describe('HTTP API', () => {
+  it('GET /health', async () => {
+    const res = await fetch(`${base}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /api/v1/ledger gives the five quantities, live and as of a past instant', async () => {
+    const live = await (await fetch(`${base}/api/v1/ledger?sku=SKU-0042`)).json();
+    expect(live.rows).toEqual([
+      { company: 'acme', sku: 'SKU-0042', warehouse: 'WH1', location: 'WH1/Stock', on_hand: 10_000 - 6, reserved: 0, in_transit: 0, quarantined: 0, available: 10_000 - 6 },
+    ]);
+    const before = await (await fetch(`${base}/api/v1/ledger?as_of=2025-02-01T00:00:00Z`)).json();
+    expect(before.rows.map((r: { on_hand: number }) => r.on_hand)).toEqual([10_000]);
+    const none = await (await fetch(`${base}/api/v1/ledger?location=WH9/Stock`)).json();
+    expect(none.rows).toEqual([]);
+  });
+
+  it('answers bad requests with 400 and a reason', async () => {
+    for (const query of ['as_of=yesterday', 'limit=0', 'colour=red', 'sku=a&sku=b']) {
+      const res = await fetch(`${base}/api/v1/ledger?${query}`);
+      expect(res.status, query).toBe(400);
+      expect((await res.json()).error, query).toMatch(/as_of|limit|unknown query parameter|one non-empty string/);
+    }
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * `npm run bench`: the embedded pipeline against the raw floor on the same file, in one run.
+ *
+ * - floor: read the file in 4 MiB chunks, split lines, JSON.parse each (nothing else) — what any
+ *   JSONL consumer must pay;
+ * - pipeline: the same file through `ledgerline run` in-process (validate, dedupe, event log, bus,
+ *   ledger, chDB store, checkpoints) into a fresh data directory.
+ * Prints one JSON line: events, floor and pipeline events/s, their ratio, peak RSS.
+ * BENCH_DAYS / BENCH_SKUS / BENCH_WAREHOUSES change the input size (default ≈ 2.3M events).
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config/config.js';
+import { writeDataset } from '../ingest/generator/write-dataset.js';
+import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
+import { LedgerProcessor } from '../processors/ledger.js';
+import { MasterDataProcessor } from '../processors/master-data.js';
+import { EmbeddedPipeline } from '../runtime/embedded-pipeline.js';
+import { ChdbStore } from '../store/chdb-store.js';
+import { migrate } from '../store/migrate.js';
+
+const OUT = fileURLToPath(new URL('../../bench/out/', import.meta.url));
+const options = {
+  seed: 7,
+  days: Number(process.env.BENCH_DAYS ?? 365),
+  skus: Number(process.env.BENCH_SKUS ?? 1000),
+  warehouses: Number(process.env.BENCH_WAREHOUSES ?? 4),
+};
+
+async function input(): Promise<string> {
+  const dir = join(OUT, `input-${options.seed}-${options.days}-${options.skus}-${options.warehouses}`);
+  const summaryPath = join(dir, 'truth', 'summary.json');
+  if (!existsSync(summaryPath)) {
+    process.stderr.write(`bench: generating ${JSON.stringify(options)} into ${dir} (once; cached)\n`);
+    await writeDataset({ ...options, out: dir });
+  }
+  JSON.parse(readFileSync(summaryPath, 'utf8'));
+  return join(dir, 'events.jsonl');
+}
+
+async function floor(path: string): Promise<{ events: number; seconds: number }> {
+  const started = process.hrtime.bigint();
+  const fh = await open(path, 'r');
+  const chunk = Buffer.allocUnsafe(4 << 20);
+  let carry = '';
+  let events = 0;
+  for (;;) {
+    const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) break;
+    const text = carry + chunk.toString('utf8', 0, bytesRead);
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      if (nl > start) {
+        JSON.parse(text.slice(start, nl));
+        events++;
+      }
+      start = nl + 1;
+    }
+    carry = text.slice(start);
+  }
+  if (carry.trim()) {
+    JSON.parse(carry);
+    events++;
+  }
+  await fh.close();
+  return { events, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+async function pipeline(path: string): Promise<{ events: number; seconds: number }> {
+  const dataDir = join(OUT, 'data');
+  rmSync(dataDir, { recursive: true, force: true });
+  const config = loadConfig();
+  const store = await ChdbStore.open(dataDir);
+  try {
+    await migrate(store);
+    const source = await JsonlFileSource.open(path, {
+      batchRecords: config.LEDGERLINE_BATCH_EVENTS,
+      maxRecordBytes: config.LEDGERLINE_MAX_RECORD_BYTES,
+      keepRawBytes: config.LEDGERLINE_DEAD_LETTER_RAW_BYTES,
+    });
+    const started = process.hrtime.bigint();
+    const summary = await new EmbeddedPipeline(store, config, [new MasterDataProcessor(), new LedgerProcessor()]).run([source]);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (summary.dead_lettered > 0) throw new Error(`bench input produced ${summary.dead_lettered} dead letters`);
+    return { events: summary.events_read, seconds };
+  } finally {
+    await store.close();
+  }
+}
+
+const path = await input();
+const raw = await floor(path);
+const full = await pipeline(path);
+if (raw.events !== full.events) throw new Error(`floor read ${raw.events} events, pipeline ${full.events}`);
+const floorRate = raw.events / raw.seconds;
+const pipelineRate = full.events / full.seconds;
+process.stdout.write(
+  `${JSON.stringify({
+    events: raw.events,
+    floor_events_per_s: Math.round(floorRate),
+    pipeline_events_per_s: Math.round(pipelineRate),
+    ratio: Math.round((pipelineRate / floorRate) * 1000) / 1000,
+    floor_seconds: Math.round(raw.seconds * 100) / 100,
+    pipeline_seconds: Math.round(full.seconds * 100) / 100,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  })}\n`,
+);
