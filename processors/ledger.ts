@@ -11,6 +11,8 @@ interface Position {
   usage: string;
   qty: number;
   reserved: number;
+  /** Log offset of the last event that changed this position: the version of its stored row. */
+  offset: number;
   dirty: boolean;
 }
 
@@ -25,7 +27,6 @@ interface KeyState {
   /** Latest applied version of each move, with its legs, so that a correction replaces it exactly. */
   moves: Map<string, { version: number; legs: Leg[] }>;
   reservations: Map<string, { version: number; location: string; qty: number }>;
-  lastOffset: number;
 }
 
 /**
@@ -61,7 +62,7 @@ export class LedgerProcessor implements Processor {
           usage: p.usage,
           qty: p.qty,
           reserved: p.reserved,
-          log_offset: state.lastOffset,
+          log_offset: p.offset,
         });
       }
     }
@@ -103,12 +104,16 @@ export class LedgerProcessor implements Processor {
         log_offset: offset,
       });
     }
-    const state = this.state(e.company, e.sku, warehouse, offset);
-    const previous = state.moves.get(e.move_id);
-    if (previous && previous.version >= e.version) return; // a duplicate or an older version
-    if (previous) for (const [location, usage, qty] of previous.legs) this.add(state, location, usage, -qty, 0);
-    for (const [location, usage, qty] of legs) this.add(state, location, usage, qty, 0);
-    state.moves.set(e.move_id, { version: e.version, legs });
+    this.moveVersion(this.state(e.company, e.sku, warehouse), offset, e.move_id, e.version, legs);
+  }
+
+  /** State transition of one move version (live and restore share it, so both decide alike). */
+  private moveVersion(state: KeyState, offset: number, moveId: string, version: number, legs: Leg[]): void {
+    const previous = state.moves.get(moveId);
+    if (previous && previous.version >= version) return; // a duplicate or an older version
+    if (previous) for (const [location, usage, qty] of previous.legs) this.add(state, offset, location, usage, -qty, 0);
+    for (const [location, usage, qty] of legs) this.add(state, offset, location, usage, qty, 0);
+    state.moves.set(moveId, { version, legs });
   }
 
   private applyReservation(offset: number, e: ReservationEvent, out: Emitter): void {
@@ -124,39 +129,48 @@ export class LedgerProcessor implements Processor {
       event_id: e.event_id,
       log_offset: offset,
     });
-    const state = this.state(e.company, e.sku, e.warehouse, offset);
-    const previous = state.reservations.get(e.reservation_id);
-    if (previous && previous.version >= e.version) return;
-    if (previous) this.add(state, previous.location, undefined, 0, -previous.qty);
-    this.add(state, e.location, undefined, 0, e.qty_reserved);
-    state.reservations.set(e.reservation_id, { version: e.version, location: e.location, qty: e.qty_reserved });
+    this.reservationVersion(this.state(e.company, e.sku, e.warehouse), offset, e.reservation_id, e.version, e.location, e.qty_reserved);
   }
 
-  private state(company: string, sku: string, warehouse: string, offset: number): KeyState {
+  private reservationVersion(state: KeyState, offset: number, id: string, version: number, location: string, qty: number): void {
+    const previous = state.reservations.get(id);
+    if (previous && previous.version >= version) return;
+    if (previous) this.add(state, offset, previous.location, undefined, 0, -previous.qty);
+    this.add(state, offset, location, undefined, 0, qty);
+    state.reservations.set(id, { version, location, qty });
+  }
+
+  private state(company: string, sku: string, warehouse: string): KeyState {
     const id = `${company}\u0000${skuKey(sku, warehouse)}`;
     let s = this.keys.get(id);
     if (!s) {
-      s = { company, sku, warehouse, positions: new Map(), moves: new Map(), reservations: new Map(), lastOffset: 0 };
+      s = { company, sku, warehouse, positions: new Map(), moves: new Map(), reservations: new Map() };
       this.keys.set(id, s);
     }
-    if (offset > s.lastOffset) s.lastOffset = offset;
     this.dirty.add(s);
     return s;
   }
 
-  private add(state: KeyState, location: string, usage: string | undefined, qty: number, reserved: number): void {
+  private add(state: KeyState, offset: number, location: string, usage: string | undefined, qty: number, reserved: number): void {
     let p = state.positions.get(location);
     if (!p) {
       // A reservation can precede the first move at its location; reservations are made on stock locations.
-      p = { location, usage: usage ?? 'internal', qty: 0, reserved: 0, dirty: true };
+      p = { location, usage: usage ?? 'internal', qty: 0, reserved: 0, offset, dirty: true };
       state.positions.set(location, p);
     }
     if (usage) p.usage = usage;
     p.qty += qty;
     p.reserved += reserved;
+    // Restore adds rows in no particular order; live processing in offset order.
+    if (offset > p.offset) p.offset = offset;
     p.dirty = true;
   }
 
+  /**
+   * Replays the stored facts of each partition up to its committed offset, in offset order, through
+   * the same transitions as live processing: the state (and each position's offset) comes out as the
+   * live run left it at that offset.
+   */
   async restore(store: Store, committed: ReadonlyMap<number, number>, partitionOf: (key: string) => number): Promise<void> {
     const upto = Math.max(0, ...committed.values());
     if (upto === 0) return;
@@ -164,40 +178,37 @@ export class LedgerProcessor implements Processor {
       logOffset <= (committed.get(partitionOf(skuKey(sku, warehouse))) ?? 0);
 
     type MoveRow = { company: string; sku: string; warehouse: string; location: string; usage: string; move_id: string; version: number; qty: number; log_offset: number };
-    const moveLegs = new Map<string, { state: KeyState; version: number; legs: Leg[] }>();
+    let pending: { state: KeyState; offset: number; moveId: string; version: number; legs: Leg[] } | undefined;
+    const applyPending = () => pending && this.moveVersion(pending.state, pending.offset, pending.moveId, pending.version, pending.legs);
     for await (const rows of store.queryChunks<MoveRow>(
       `SELECT company, sku, warehouse, location, usage, move_id, version, qty, log_offset
-       FROM ledger_movements FINAL WHERE log_offset <= {upto:UInt64}`,
+       FROM ledger_movements FINAL WHERE log_offset <= {upto:UInt64}
+       ORDER BY log_offset, company, sku, warehouse, move_id`,
       { upto },
     )) {
       for (const r of rows) {
         if (!covered(r.sku, r.warehouse, r.log_offset)) continue;
-        const state = this.state(r.company, r.sku, r.warehouse, r.log_offset);
-        const id = `${r.company}\u0000${r.sku}@${r.warehouse}\u0000${r.move_id}`;
-        const known = moveLegs.get(id);
-        if (!known || r.version > known.version) moveLegs.set(id, { state, version: r.version, legs: [[r.location, r.usage, r.qty]] });
-        else if (r.version === known.version) known.legs.push([r.location, r.usage, r.qty]);
+        const state = this.state(r.company, r.sku, r.warehouse);
+        // The legs of one move event in one warehouse are consecutive rows.
+        if (pending && pending.state === state && pending.offset === r.log_offset && pending.moveId === r.move_id) {
+          pending.legs.push([r.location, r.usage, r.qty]);
+          continue;
+        }
+        applyPending();
+        pending = { state, offset: r.log_offset, moveId: r.move_id, version: r.version, legs: [[r.location, r.usage, r.qty]] };
       }
     }
-    for (const [id, { state, version, legs }] of moveLegs) {
-      state.moves.set(id.slice(id.lastIndexOf('\u0000') + 1), { version, legs });
-      for (const [location, usage, qty] of legs) this.add(state, location, usage, qty, 0);
-    }
+    applyPending();
 
     type ReservationRow = { company: string; sku: string; warehouse: string; location: string; reservation_id: string; version: number; qty_reserved: number; log_offset: number };
     for await (const rows of store.queryChunks<ReservationRow>(
       `SELECT company, sku, warehouse, location, reservation_id, version, qty_reserved, log_offset
-       FROM ledger_reservations FINAL WHERE log_offset <= {upto:UInt64}`,
+       FROM ledger_reservations FINAL WHERE log_offset <= {upto:UInt64} ORDER BY log_offset`,
       { upto },
     )) {
       for (const r of rows) {
         if (!covered(r.sku, r.warehouse, r.log_offset)) continue;
-        const state = this.state(r.company, r.sku, r.warehouse, r.log_offset);
-        const known = state.reservations.get(r.reservation_id);
-        if (known && known.version >= r.version) continue;
-        if (known) this.add(state, known.location, undefined, 0, -known.qty);
-        this.add(state, r.location, undefined, 0, r.qty_reserved);
-        state.reservations.set(r.reservation_id, { version: r.version, location: r.location, qty: r.qty_reserved });
+        this.reservationVersion(this.state(r.company, r.sku, r.warehouse), r.log_offset, r.reservation_id, r.version, r.location, r.qty_reserved);
       }
     }
     // Restored positions are already in the store.

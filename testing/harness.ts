@@ -69,7 +69,7 @@ export async function tableFingerprints(store: ChdbStore): Promise<Record<string
   const out: Record<string, { rows: number; hash: string }> = {};
   for (const [table, columns] of Object.entries(COMPARABLE)) {
     const [row] = await store.query<{ rows: number; hash: string }>(
-      `SELECT count() AS rows, toString(sum(cityHash64(${columns}))) AS hash FROM (SELECT * FROM ${table} FINAL)`,
+      `SELECT count() AS rows, toString(sum(cityHash64(formatRowNoNewline('TSV', ${columns})))) AS hash FROM (SELECT * FROM ${table} FINAL)`,
     );
     out[table] = row!;
   }

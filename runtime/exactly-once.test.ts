@@ -1,0 +1,72 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeDataset } from '../ingest/generator/write-dataset.js';
+import { runCli, startCli, tableFingerprints, tempDir, withStore } from '../testing/harness.js';
+
+/**
+ * Exactly-once effect, tested on real processes: feeding the same input again, or killing
+ * `ledgerline run` with SIGKILL at arbitrary points and running it again, must leave every table
+ * as one clean run leaves it.
+ */
+let dir: string;
+let events: string;
+let clean: Awaited<ReturnType<typeof tableFingerprints>>;
+// Small batches: many log appends and commits, so a kill lands between them.
+const ENV = { LEDGERLINE_BATCH_EVENTS: '2000' };
+
+async function fingerprints(dataDir: string) {
+  return withStore(dataDir, (store) => tableFingerprints(store));
+}
+
+beforeAll(async () => {
+  dir = tempDir('exactly-once');
+  await writeDataset({ seed: 11, days: 365, skus: 60, warehouses: 3, out: dir });
+  events = join(dir, 'events.jsonl');
+  const run = await runCli(['run', '--once', '--input', events, '--data-dir', join(dir, 'clean')], ENV);
+  expect(run.code, run.stderr).toBe(0);
+  clean = await fingerprints(join(dir, 'clean'));
+  expect(clean.events!.rows).toBeGreaterThan(50_000);
+}, 180_000);
+
+describe('exactly-once effect of `ledgerline run`', () => {
+  it('the same file twice in one run, again in a second run, and its lines in another order change nothing', async () => {
+    const dataDir = join(dir, 'twice');
+    const first = await runCli(['run', '--once', '--input', events, events, '--data-dir', dataDir], ENV);
+    expect(first.code, first.stderr).toBe(0);
+    const second = await runCli(['run', '--once', '--input', events, '--data-dir', dataDir], ENV);
+    expect(JSON.parse(second.stdout)).toMatchObject({ events_read: 0, events_logged: 0 });
+
+    // Same events, another file (another fingerprint): every event is a duplicate of the log.
+    const reversed = join(dir, 'reversed.jsonl');
+    const lines = readFileSync(events, 'utf8').split('\n').filter(Boolean).reverse();
+    writeFileSync(reversed, `${lines.join('\n')}\n`);
+    const third = await runCli(['run', '--once', '--input', reversed, '--data-dir', dataDir], ENV);
+    expect(JSON.parse(third.stdout)).toMatchObject({ events_read: lines.length, events_logged: 0, duplicates: lines.length });
+
+    const got = await fingerprints(dataDir);
+    const { checkpoints: _a, ...tables } = got;
+    const { checkpoints: _b, ...want } = clean;
+    expect(tables).toEqual(want);
+  }, 180_000);
+
+  it('SIGKILL at arbitrary points, then a run to the end, equals one clean run', async () => {
+    const dataDir = join(dir, 'killed');
+    let killed = 0;
+    for (const afterMs of [1200, 2600, 700]) {
+      const child = startCli(['run', '--once', '--input', events, '--data-dir', dataDir], ENV);
+      let stdout = '';
+      child.stdout!.on('data', (d) => (stdout += d));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+      const timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
+      const signal = await exited;
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') killed++;
+      else expect(stdout).toContain('events_read'); // finished before the kill: it must have completed cleanly
+    }
+    expect(killed, 'no run was killed midway: the input is too small for this machine').toBeGreaterThanOrEqual(2);
+    const last = await runCli(['run', '--once', '--input', events, '--data-dir', dataDir], ENV);
+    expect(last.code, last.stderr).toBe(0);
+    expect(await fingerprints(dataDir)).toEqual(clean);
+  }, 180_000);
+});
