@@ -46,13 +46,14 @@ describe('EmbeddedBus', () => {
     expect(maxBuffered).toBeLessThanOrEqual(10);
   });
 
-  it('surfaces a failing handler', async () => {
-    const bus = new EmbeddedBus<number>(1, 10);
+  it('surfaces a failing handler, and releases publishers waiting for room', async () => {
+    const bus = new EmbeddedBus<number>(1, 2);
     const consumer = bus.consume(async () => {
       throw new Error('boom');
     });
-    await bus.publish([{ key: 'a', offset: 1, value: 1 }]);
-    bus.end();
+    consumer.done.catch(() => {});
+    const publishing = bus.publish(Array.from({ length: 10 }, (_, i) => ({ key: 'a', offset: i, value: i })));
+    await expect(publishing).rejects.toThrow('bus consumer failed');
     await expect(consumer.done).rejects.toThrow('boom');
   });
 });

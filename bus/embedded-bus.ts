@@ -11,6 +11,7 @@ export class EmbeddedBus<T> implements Bus<T> {
   private readonly heads: number[];
   private buffered = 0;
   private ended = false;
+  private failure: unknown;
   private waitingPublishers: (() => void)[] = [];
   private wakeConsumer: (() => void) | undefined;
 
@@ -33,6 +34,7 @@ export class EmbeddedBus<T> implements Bus<T> {
       while (this.buffered >= this.capacity) {
         this.notifyConsumer();
         await new Promise<void>((resolve) => this.waitingPublishers.push(resolve));
+        if (this.failure) throw new Error('bus consumer failed; nothing more can be published', { cause: this.failure });
       }
       const partition = this.partitionOf(r.key);
       this.queues[partition]!.push({ key: r.key, partition, offset: r.offset, value: r.value });
@@ -58,7 +60,14 @@ export class EmbeddedBus<T> implements Bus<T> {
         const batch = this.take(next);
         if (batch) {
           next = (batch[0]!.partition + 1) % this.partitions;
-          await handler(batch);
+          try {
+            await handler(batch);
+          } catch (e) {
+            // Publishers waiting for room would wait forever: release them with the failure.
+            this.failure = e;
+            for (const wake of this.waitingPublishers.splice(0)) wake();
+            throw e;
+          }
           continue;
         }
         if (this.ended) return;

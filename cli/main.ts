@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 import { ConfigError, loadConfig } from '../config/config.js';
 import { StoreLockedError } from '../store/store.js';
 import { UsageError } from './errors.js';

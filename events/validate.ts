@@ -10,16 +10,26 @@ import { eventId } from './event-id.js';
 /** Business dates outside this range are typos (year 0024, 20244), not history or plans. */
 const MIN_YEAR = 1990;
 const MAX_YEAR = 2100;
-const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** A real calendar instant with an explicit zone: rejects 2024-02-30, 25:00, a missing offset. */
+/** Two or four ASCII digits at `i` as a number (the shape is already checked by the pattern). */
+const digits = (s: string, i: number, n: number) => {
+  let v = 0;
+  for (let k = i; k < i + n; k++) v = v * 10 + (s.charCodeAt(k) - 48);
+  return v;
+};
+
+/** A real calendar instant with an explicit zone: rejects 2024-02-30, 25:00, a missing offset. Hot path: no Date. */
 export function isValidInstant(value: string): boolean {
-  const m = ISO_INSTANT.exec(value);
-  if (!m) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (year < MIN_YEAR || year > MAX_YEAR || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return false;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return day >= 1 && day <= daysInMonth;
+  if (!ISO_INSTANT.test(value)) return false;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  if (year < MIN_YEAR || year > MAX_YEAR || month < 1 || month > 12 || day < 1) return false;
+  if (digits(value, 11, 2) > 23 || digits(value, 14, 2) > 59 || digits(value, 17, 2) > 59) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
 }
 
 FormatRegistry.Set('date-time', isValidInstant);

@@ -18,6 +18,8 @@ export interface DeadLetter {
 export interface DecodedEvent {
   event: ErpEvent;
   position: number;
+  /** The source bytes of the event, when there are any (the log keeps them as received). */
+  raw?: Buffer;
 }
 
 export interface DecodedBatch {
@@ -34,7 +36,7 @@ export function decodeBatch(source: Source, batch: SourceBatch, keepRawBytes: nu
     if (reason === undefined) {
       const result = validateEvent(record.value, now);
       if (result.ok) {
-        events.push({ event: result.event, position: record.position });
+        events.push({ event: result.event, position: record.position, raw: record.rawBuffer ?? (record.raw ? Buffer.from(record.raw) : undefined) });
         continue;
       }
       reason = result.reason;

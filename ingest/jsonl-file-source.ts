@@ -33,6 +33,7 @@ export class JsonlFileSource implements Source {
         const record: SourceRecord = { position: line.start, raw: line.text, rawBytes: line.bytes };
         if (line.problem) record.error = line.problem;
         else {
+          record.rawBuffer = line.raw;
           try {
             record.value = JSON.parse(line.text);
           } catch (e) {

