@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXAMPLES } from './examples.js';
-import { jsonSchemaText } from './json-schema.js';
+import { eventsDocText, jsonSchemaText } from './json-schema.js';
 import { readFileSync } from 'node:fs';
 import { EVENT_TYPES } from './schema.js';
 import { isValidInstant, validateEvent } from './validate.js';
@@ -61,9 +61,9 @@ describe('validateEvent', () => {
   });
 });
 
-describe('schema/events.schema.json', () => {
-  it('is generated from the current union (run `npm run schema` after changing events/schema.ts)', () => {
-    const onDisk = readFileSync(new URL('../schema/events.schema.json', import.meta.url), 'utf8');
-    expect(onDisk).toBe(jsonSchemaText());
+describe('generated schema and docs', () => {
+  it('schema/events.schema.json and docs/events.md match events/schema.ts (run `npm run schema` after changing it)', () => {
+    expect(readFileSync(new URL('../schema/events.schema.json', import.meta.url), 'utf8')).toBe(jsonSchemaText());
+    expect(readFileSync(new URL('../docs/events.md', import.meta.url), 'utf8')).toBe(eventsDocText());
   });
 });
