@@ -1,15 +1,16 @@
 import type { Emitter } from '../processors/processor.js';
 import type { Store } from '../store/store.js';
+import { TsvRows } from '../store/tsv.js';
 
-/** Rows emitted by processors since the last commit, grouped by table. */
+/** Rows emitted by processors since the last commit, per table, already serialized. */
 export class Outputs implements Emitter {
-  private tables = new Map<string, object[]>();
+  private tables = new Map<string, TsvRows>();
   rows = 0;
 
   emit(table: string, row: object): void {
-    let list = this.tables.get(table);
-    if (!list) this.tables.set(table, (list = []));
-    list.push(row);
+    let rows = this.tables.get(table);
+    if (!rows) this.tables.set(table, (rows = new TsvRows()));
+    rows.add(row);
     this.rows++;
   }
 
@@ -18,6 +19,11 @@ export class Outputs implements Emitter {
     const tables = this.tables;
     this.tables = new Map();
     this.rows = 0;
-    await Promise.all([...tables].map(([table, rows]) => store.insert(table, rows)));
+    await Promise.all(
+      [...tables].map(([table, rows]) => {
+        const { columns, tsv } = rows.take();
+        return store.insertTsv(table, columns, tsv);
+      }),
+    );
   }
 }

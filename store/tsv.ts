@@ -25,15 +25,38 @@ export function tsvValue(value: unknown): string {
   }
 }
 
+/**
+ * Accumulates rows of one table as TSV text, serializing each row when it is added: the row objects
+ * die young instead of piling up until the write (which made them survive into the old generation).
+ * Columns are the first row's keys; every row must have the same keys.
+ */
+export class TsvRows {
+  private columns: string[] | undefined;
+  private lines: string[] = [];
+
+  add(row: object): void {
+    const r = row as Record<string, unknown>;
+    const columns = (this.columns ??= Object.keys(r));
+    let line = '';
+    for (let c = 0; c < columns.length; c++) line += (c ? '\t' : '') + tsvValue(r[columns[c]!]);
+    this.lines.push(line);
+  }
+
+  get size(): number {
+    return this.lines.length;
+  }
+
+  /** The rows so far, and starts empty again. */
+  take(): { columns: string[]; tsv: Buffer } {
+    const taken = { columns: this.columns ?? [], tsv: Buffer.from(this.lines.join('\n') + '\n') };
+    this.lines = [];
+    return taken;
+  }
+}
+
 /** Rows of objects with the same keys as TSV (columns in the first row's key order). */
 export function toTsv(rows: readonly object[]): { columns: string[]; tsv: Buffer } {
-  const columns = Object.keys(rows[0] ?? {});
-  const lines: string[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as Record<string, unknown>;
-    let line = '';
-    for (let c = 0; c < columns.length; c++) line += (c ? '\t' : '') + tsvValue(row[columns[c]!]);
-    lines[i] = line;
-  }
-  return { columns, tsv: Buffer.from(lines.join('\n') + '\n') };
+  const out = new TsvRows();
+  for (const row of rows) out.add(row);
+  return out.take();
 }
