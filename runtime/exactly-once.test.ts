@@ -12,6 +12,7 @@ import { runCli, startCli, tableFingerprints, tempDir, withStore } from '../test
 let dir: string;
 let events: string;
 let clean: Awaited<ReturnType<typeof tableFingerprints>>;
+let cleanRunMs: number;
 // Small batches: many log appends and commits, so a kill lands between them.
 const ENV = { LEDGERLINE_BATCH_EVENTS: '2000' };
 
@@ -23,7 +24,9 @@ beforeAll(async () => {
   dir = tempDir('exactly-once');
   await writeDataset({ seed: 11, days: 365, skus: 60, warehouses: 3, out: dir });
   events = join(dir, 'events.jsonl');
+  const started = Date.now();
   const run = await runCli(['run', '--once', '--input', events, '--data-dir', join(dir, 'clean')], ENV);
+  cleanRunMs = Date.now() - started;
   expect(run.code, run.stderr).toBe(0);
   clean = await fingerprints(join(dir, 'clean'));
   expect(clean.events!.rows).toBeGreaterThan(50_000);
@@ -53,7 +56,9 @@ describe('exactly-once effect of `ledgerline run`', () => {
   it('SIGKILL at arbitrary points, then a run to the end, equals one clean run', async () => {
     const dataDir = join(dir, 'killed');
     let killed = 0;
-    for (const afterMs of [1200, 2600, 700]) {
+    // Kill points spread over a clean run's duration (process start included), whatever the machine's speed.
+    for (const fraction of [0.35, 0.7, 0.5]) {
+      const afterMs = Math.round(cleanRunMs * fraction);
       const child = startCli(['run', '--once', '--input', events, '--data-dir', dataDir], ENV);
       let stdout = '';
       child.stdout!.on('data', (d) => (stdout += d));
