@@ -1,9 +1,21 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Session } from 'chdb';
 import { StoreLockedError, type Store } from './store.js';
 import { toTsv } from './tsv.js';
+
+/** The live process holding the engine's lock on `path` (its `status` file names it), if any. */
+function lockHolder(path: string): number | undefined {
+  try {
+    const pid = Number(/^PID: (\d+)/m.exec(readFileSync(join(path, 'status'), 'utf8'))?.[1]);
+    if (!pid || pid === process.pid) return undefined;
+    process.kill(pid, 0); // throws when no such process
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Below this size a payload goes straight to the engine; above it, through a spool file. */
 const SPOOL_BYTES = 1 << 20;
@@ -41,10 +53,10 @@ export class ChdbStore implements Store {
       if (opts.readonly) await store.command('SET readonly = 1');
       return store;
     } catch (e) {
-      const message = (e as Error).message;
-      if (message.includes('Cannot lock file')) {
+      const holder = lockHolder(path);
+      if ((e as Error).message.includes('Cannot lock file') || holder !== undefined) {
         throw new StoreLockedError(
-          `the data directory ${path} is in use by another Ledgerline process (chDB allows one process per directory). ` +
+          `the data directory ${path} is in use by another Ledgerline process${holder ? ` (pid ${holder})` : ''}: chDB allows one process per directory. ` +
             'Stop that process, or give this command another --data-dir (or LEDGERLINE_DATA_DIR). ' +
             'To read while `ledgerline run` is serving, use its HTTP API.',
         );
