@@ -1,6 +1,6 @@
 import { EmbeddedBus } from '../bus/embedded-bus.js';
 import type { BusRecord } from '../bus/bus.js';
-import type { Config } from '../config/config.js';
+import { ConfigError, type Config } from '../config/config.js';
 import { eventKeys } from '../events/keys.js';
 import { decodeBatch } from '../ingest/decode.js';
 import type { Source } from '../ingest/source.js';
@@ -29,6 +29,7 @@ export interface RunSummary {
 const COMMIT_ROWS = 200_000;
 const COMMIT_MS = 2_000;
 const PARTITION_CHECKPOINT = (p: number) => `processors/partition/${p}`;
+const PARTITION_COUNT = 'processors/partitions';
 const SOURCE_CHECKPOINT = (id: string) => `source/${id}`;
 
 /**
@@ -56,6 +57,9 @@ export class EmbeddedPipeline {
 
   async run(sources: readonly Source[]): Promise<RunSummary> {
     const started = Date.now();
+    this.pending = new Outputs();
+    this.uncommitted = new Map();
+    this.lastCommit = started;
     const summary: RunSummary = { events_read: 0, events_logged: 0, duplicates: 0, dead_lettered: 0, processed: 0, replayed: 0, seconds: 0 };
     const bus = new EmbeddedBus<LoggedEvent>(this.config.LEDGERLINE_BUS_PARTITIONS, this.config.LEDGERLINE_BUS_CAPACITY);
 
@@ -113,15 +117,17 @@ export class EmbeddedPipeline {
   }
 
   private async committedOffsets(partitions: number): Promise<Map<number, number>> {
-    const stored = await this.checkpoints.withPrefix('processors/partition/');
-    const committed = new Map<number, number>();
-    for (let p = 0; p < partitions; p++) committed.set(p, Number(stored.get(PARTITION_CHECKPOINT(p)) ?? 0));
-    if (stored.size > partitions) {
-      throw new Error(
-        `the data directory was processed with ${stored.size} bus partitions, now ${partitions}: ` +
-          'set LEDGERLINE_BUS_PARTITIONS back (partition state cannot be re-keyed in place).',
+    const stored = await this.checkpoints.withPrefix('processors/');
+    const recorded = stored.get(PARTITION_COUNT);
+    if (recorded === undefined) await this.checkpoints.set(new Map([[PARTITION_COUNT, String(partitions)]]));
+    else if (Number(recorded) !== partitions) {
+      throw new ConfigError(
+        `the data directory was processed with ${recorded} bus partitions, now ${partitions}: ` +
+          `set LEDGERLINE_BUS_PARTITIONS=${recorded} (state is kept per partition and cannot be re-keyed in place).`,
       );
     }
+    const committed = new Map<number, number>();
+    for (let p = 0; p < partitions; p++) committed.set(p, Number(stored.get(PARTITION_CHECKPOINT(p)) ?? 0));
     return committed;
   }
 

@@ -75,3 +75,14 @@ describe('exactly-once effect of `ledgerline run`', () => {
     expect(await fingerprints(dataDir)).toEqual(clean);
   }, 180_000);
 });
+
+describe('the bus partition count of a data directory', () => {
+  it('cannot change silently: state is kept per partition', async () => {
+    const dataDir = join(tempDir('partitions'), 'data');
+    expect((await runCli(['run', '--once', '--data-dir', dataDir], { LEDGERLINE_BUS_PARTITIONS: '8' })).code).toBe(0);
+    const changed = await runCli(['run', '--once', '--data-dir', dataDir], { LEDGERLINE_BUS_PARTITIONS: '16' });
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toMatch(/processed with 8 bus partitions, now 16: set LEDGERLINE_BUS_PARTITIONS=8/);
+    expect(changed.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});
