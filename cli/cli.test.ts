@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
@@ -7,7 +8,7 @@ import { runCli, startCli, tempDir } from '../testing/harness.js';
 describe('ledgerline CLI', () => {
   it('serves the ledger over HTTP after a run, refuses a second process on the same data dir with a clear message, and stops on SIGTERM', async () => {
     const dir = tempDir('cli');
-    await writeDataset({ seed: 4, days: 30, skus: 10, warehouses: 2, out: dir });
+    await writeDataset({ seed: 4, days: 30, skus: 150, warehouses: 2, out: dir });
     const dataDir = join(dir, 'data');
     const server = startCli(['run', '--input', join(dir, 'events.jsonl'), '--data-dir', dataDir, '--port', '0']);
     let stderr = '';
@@ -36,7 +37,13 @@ describe('ledgerline CLI', () => {
       server.kill('SIGTERM');
       expect(await exited).toBe(0);
     }
-    // After the server stopped, the data dir opens again, and the as-of query works from the CLI.
+    // After the server stopped, the data dir opens again. The whole ledger through a pipe (more than
+    // a pipe buffer: exiting before stdout drains would cut it) has every row of the truth.
+    const all = await runCli(['ledger', '--data-dir', dataDir]);
+    const truthRows = readFileSync(join(dir, 'truth', 'ledger.jsonl'), 'utf8').trim().split('\n').length;
+    expect(all.stdout.length).toBeGreaterThan(128 * 1024);
+    expect(all.stdout.trim().split('\n')).toHaveLength(truthRows);
+    // And the as-of query works from the CLI.
     const asOf = await runCli(['ledger', '--data-dir', dataDir, '--as-of', '2025-01-15T00:00:00Z', '--warehouse', 'WH2']);
     expect(asOf.code, asOf.stderr).toBe(0);
     const rows = asOf.stdout.trim().split('\n').map((l) => JSON.parse(l));

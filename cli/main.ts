@@ -34,23 +34,28 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Exits once stdout is flushed: to a pipe it is written asynchronously, and exit would cut it. */
+function exit(code: number): void {
+  process.stdout.write('', () => process.exit(code));
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exit(code),
   (e: unknown) => {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`ledgerline: ${(e as Error).message}\n${USAGE}\n`);
-      process.exit(2);
+      return exit(2);
     }
     if (e instanceof StoreLockedError || e instanceof ConfigError) {
       process.stderr.write(`ledgerline: ${(e as Error).message}\n`);
-      process.exit(1);
+      return exit(1);
     }
     if ((e as Error).name?.startsWith('Chdb')) {
       // An engine error (bad SQL, readonly refusal): its message is the useful part, not our stack.
       process.stderr.write(`ledgerline: the store refused: ${(e as Error).message}\n`);
-      process.exit(1);
+      return exit(1);
     }
     process.stderr.write(`ledgerline: failed: ${(e as Error).stack ?? String(e)}\n`);
-    process.exit(1);
+    exit(1);
   },
 );
