@@ -8,7 +8,7 @@ import { runCli, startCli, tempDir } from '../testing/harness.js';
 describe('ledgerline CLI', () => {
   it('serves the ledger over HTTP after a run, refuses a second process on the same data dir with a clear message, and stops on SIGTERM', async () => {
     const dir = tempDir('cli');
-    await writeDataset({ seed: 4, days: 30, skus: 150, warehouses: 2, out: dir });
+    await writeDataset({ seed: 4, days: 30, skus: 300, warehouses: 2, out: dir });
     const dataDir = join(dir, 'data');
     const server = startCli(['run', '--input', join(dir, 'events.jsonl'), '--data-dir', dataDir, '--port', '0']);
     let stderr = '';
