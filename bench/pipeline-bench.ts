@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/config.js';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
 import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
+import { RECORDS_PER_READ } from '../ingest/source.js';
 import { LedgerProcessor } from '../processors/ledger.js';
 import { MasterDataProcessor } from '../processors/master-data.js';
 import { EmbeddedPipeline } from '../runtime/embedded-pipeline.js';
@@ -76,7 +77,7 @@ async function pipeline(path: string): Promise<{ events: number; seconds: number
   try {
     await migrate(store);
     const source = await JsonlFileSource.open(path, {
-      batchRecords: config.LEDGERLINE_BATCH_EVENTS,
+      batchRecords: RECORDS_PER_READ,
       maxRecordBytes: config.LEDGERLINE_MAX_RECORD_BYTES,
       keepRawBytes: config.LEDGERLINE_DEAD_LETTER_RAW_BYTES,
     });

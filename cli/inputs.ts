@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import type { Config } from '../config/config.js';
 import { CsvFileSource } from '../ingest/csv-file-source.js';
 import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
-import type { Source } from '../ingest/source.js';
+import { RECORDS_PER_READ, type Source } from '../ingest/source.js';
 import { UsageError } from './errors.js';
 
 /**
@@ -13,7 +13,7 @@ import { UsageError } from './errors.js';
  */
 export async function openInputs(specs: readonly string[], config: Config): Promise<Source[]> {
   const opts = {
-    batchRecords: config.LEDGERLINE_BATCH_EVENTS,
+    batchRecords: RECORDS_PER_READ,
     maxRecordBytes: config.LEDGERLINE_MAX_RECORD_BYTES,
     keepRawBytes: config.LEDGERLINE_DEAD_LETTER_RAW_BYTES,
   };

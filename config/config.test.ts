@@ -7,7 +7,7 @@ describe('config', () => {
     const config = loadConfig({});
     expect(config.LEDGERLINE_DATA_DIR).toBe('./data');
     expect(config.LEDGERLINE_HOST).toBe('127.0.0.1');
-    expect(readFileSync(new URL('../.env.example', import.meta.url), 'utf8')).toBe(envExample());
+    expect(readFileSync(new URL('../.env.example', import.meta.url), 'utf8'), 'run `npm run gen`').toBe(envExample());
   });
 
   it('converts numbers from the environment', () => {

@@ -17,7 +17,7 @@ records into these events. They are validated once, at the edge (\`events/valida
 that fails goes to the \`dead_letters\` table with its raw text, source, position and the reason.
 The machine-readable schema is [\`schema/events.schema.json\`](../schema/events.schema.json)
 (JSON Schema 2020-12). This file and that one are generated from \`events/schema.ts\` by
-\`npm run schema\`; a test fails when they are out of date.
+\`npm run gen\`; a test fails when they are out of date.
 
 ## Rules every event follows
 - \`type\` selects the variant; unknown fields are rejected (a typo must not silently drop data).

@@ -4,7 +4,7 @@
  * Every source (files, the generator, later Odoo and Debezium) normalizes to these shapes and
  * they are validated once, at the edge (see `validate.ts`). Inside the pipeline the static types
  * carry the guarantees. The JSON Schema in `schema/events.schema.json` is generated from here
- * (`npm run schema`); `docs/events.md` shows an example of each type.
+ * (`npm run gen`); `docs/events.md` shows an example of each type.
  *
  * Field names follow Odoo where there is one obvious counterpart (`stock.move` → `stock_move`,
  * `sale.order.line` → `sales_order_line`, `location_id.usage` → `from_usage`, …).

@@ -62,7 +62,7 @@ describe('validateEvent', () => {
 });
 
 describe('generated schema and docs', () => {
-  it('schema/events.schema.json and docs/events.md match events/schema.ts (run `npm run schema` after changing it)', () => {
+  it('schema/events.schema.json and docs/events.md match events/schema.ts (run `npm run gen` after changing it)', () => {
     expect(readFileSync(new URL('../schema/events.schema.json', import.meta.url), 'utf8')).toBe(jsonSchemaText());
     expect(readFileSync(new URL('../docs/events.md', import.meta.url), 'utf8')).toBe(eventsDocText());
   });

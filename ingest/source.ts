@@ -4,6 +4,12 @@
  * record sits, so a bad record can be dead-lettered with its position and a restart can resume.
  */
 
+/**
+ * Records a file source hands over at a time. Small on purpose: parsed events flow on to the
+ * processors right away and die young (cheap garbage collection); writes are batched further on.
+ */
+export const RECORDS_PER_READ = 1000;
+
 /** One record as read: either a parsed value to validate, or the reason it could not be parsed. */
 export interface SourceRecord {
   /** Where the record starts in the source (byte offset for files): unique within the source. */

@@ -2,12 +2,12 @@ import { EmbeddedBus } from '../bus/embedded-bus.js';
 import type { BusRecord } from '../bus/bus.js';
 import { ConfigError, type Config } from '../config/config.js';
 import { eventKeys } from '../events/keys.js';
-import { decodeBatch } from '../ingest/decode.js';
+import { decodeBatch, type DeadLetter } from '../ingest/decode.js';
 import type { Source } from '../ingest/source.js';
 import type { Processor } from '../processors/processor.js';
 import type { ChdbStore } from '../store/chdb-store.js';
 import { Checkpoints } from '../store/checkpoints.js';
-import { EventLog, type LogEntry, type LoggedEvent } from '../store/event-log.js';
+import { EventLog, type LoggedEvent } from '../store/event-log.js';
 import { Outputs } from './outputs.js';
 import type { Progress } from './progress.js';
 
@@ -30,6 +30,8 @@ const COMMIT_ROWS = 200_000;
 const COMMIT_MS = 2_000;
 const PARTITION_CHECKPOINT = (p: number) => `processors/partition/${p}`;
 const PARTITION_COUNT = 'processors/partitions';
+/** Dead letters buffered before they are written (with the log rows staged so far). */
+const DEAD_LETTERS_PER_WRITE = 10_000;
 const SOURCE_CHECKPOINT = (id: string) => `source/${id}`;
 
 /**
@@ -100,19 +102,26 @@ export class EmbeddedPipeline {
     };
   }
 
-  /** Writes processor outputs, then records how far each partition is covered by them. */
+  /**
+   * Writes processor outputs, then records how far each partition is covered by them — but never
+   * past what the log has written: processors may run ahead of the log write, and an offset
+   * committed beyond it would be skipped if a crash made the log assign it again.
+   */
   private async commit(committed: Map<number, number>): Promise<void> {
     for (const processor of this.processors) processor.flush(this.pending);
     await this.pending.writeTo(this.store);
-    if (this.uncommitted.size) {
-      const values = new Map<string, string>();
-      for (const [p, offset] of this.uncommitted) {
-        committed.set(p, offset);
-        values.set(PARTITION_CHECKPOINT(p), String(offset));
+    const durable = this.log.durableOffset;
+    const values = new Map<string, string>();
+    for (const [p, offset] of this.uncommitted) {
+      // A partition's records arrive in offset order: all of them up to `durable` are processed.
+      const covered = Math.min(offset, durable);
+      if (covered > (committed.get(p) ?? 0)) {
+        committed.set(p, covered);
+        values.set(PARTITION_CHECKPOINT(p), String(covered));
       }
-      this.uncommitted.clear();
-      await this.checkpoints.set(values);
+      if (offset <= durable) this.uncommitted.delete(p);
     }
+    if (values.size) await this.checkpoints.set(values);
     this.lastCommit = Date.now();
   }
 
@@ -150,55 +159,52 @@ export class EmbeddedPipeline {
   }
 
   /**
-   * Reads, validates and deduplicates batch N+1 while batch N is being made durable and published:
-   * the engine works on its own thread, so this overlaps the two. Order is kept: batches are
-   * appended, checkpointed and published one after another.
+   * Sources → validate → log (offsets, dedup) → bus, in small read batches, so that events reach
+   * the processors and die young; the log rows, dead letters and source position are written in
+   * large batches behind them (one write in flight; the next waits for it: backpressure).
    */
   private async ingest(sources: readonly Source[], bus: EmbeddedBus<LoggedEvent>, summary: RunSummary, failure: () => unknown): Promise<void> {
-    let nextOffset = (await this.log.lastOffset()) + 1;
     const keep = this.config.LEDGERLINE_DEAD_LETTER_RAW_BYTES;
-    let inflight: Promise<void> = Promise.resolve();
+    let writing: Promise<void> = Promise.resolve();
+    // Durable in this order: log rows and dead letters, then the source position (a crash in between
+    // re-reads the records, and the log deduplicates them).
+    const write = async (deadLetters: DeadLetter[], checkpoint: string, resumeFrom: string) => {
+      const staged = this.log.take();
+      await writing;
+      writing = (async () => {
+        await Promise.all([staged && this.log.write(staged), this.store.insert('dead_letters', deadLetters)]);
+        await this.checkpoints.set(new Map([[checkpoint, resumeFrom]]));
+      })();
+      writing.catch(() => {}); // awaited by the next write or at the end
+    };
     for (const source of sources) {
       const checkpoint = SOURCE_CHECKPOINT(source.id);
-      const resume = await this.checkpoints.get(checkpoint);
-      for await (const batch of source.batches(resume)) {
+      let resumeFrom = await this.checkpoints.get(checkpoint);
+      let deadLetters: DeadLetter[] = [];
+      for await (const batch of source.batches(resumeFrom)) {
         if (failure()) return;
         summary.events_read += batch.records.length;
-        const { events, deadLetters } = decodeBatch(source, batch, keep);
-        // The previous batch must be in the log before this one is checked against it.
-        await inflight;
-        const known = await this.log.existing(events.map((d) => d.event.event_id));
-        const seen = new Set<string>();
-        const fresh: LogEntry[] = [];
-        for (const { event, position, raw } of events) {
-          if (known.has(event.event_id) || seen.has(event.event_id)) {
-            summary.duplicates++;
-            continue;
-          }
-          seen.add(event.event_id);
-          fresh.push({ offset: nextOffset++, event, raw, sourceId: source.id, position });
-        }
+        const decoded = decodeBatch(source, batch, keep);
+        deadLetters.push(...decoded.deadLetters);
+        const { fresh, duplicates } = await this.log.accept(decoded.events, source.id);
         summary.events_logged += fresh.length;
-        summary.dead_lettered += deadLetters.length;
-        inflight = (async () => {
-          // Durable first (log and dead letters), then the source position: a crash in between
-          // re-reads the batch, and the log deduplicates it.
-          await Promise.all([this.log.append(fresh), this.store.insert('dead_letters', deadLetters)]);
-          await this.checkpoints.set(new Map([[checkpoint, batch.resumeFrom]]));
-          const records = [];
-          for (const f of fresh) {
-            const value = { offset: f.offset, event: f.event };
-            for (const key of eventKeys(f.event)) records.push({ key, offset: f.offset, value });
-          }
-          await bus.publish(records);
-        })();
-        // Surface a failure of this step even if no later batch awaits it.
-        inflight.catch(() => {});
+        summary.duplicates += duplicates;
+        summary.dead_lettered += decoded.deadLetters.length;
+        const records = [];
+        for (const logged of fresh) for (const key of eventKeys(logged.event)) records.push({ key, offset: logged.offset, value: logged });
+        await bus.publish(records);
+        resumeFrom = batch.resumeFrom;
+        if (this.log.stagedCount >= this.config.LEDGERLINE_BATCH_EVENTS || deadLetters.length >= DEAD_LETTERS_PER_WRITE) {
+          await write(deadLetters, checkpoint, resumeFrom);
+          deadLetters = [];
+        }
         const { done, total } = batch.progress;
         this.progress?.update(`ingesting ${source.name}`, summary.events_read, total ? done / total : undefined);
       }
-      await inflight;
+      if (resumeFrom !== undefined) await write(deadLetters, checkpoint, resumeFrom);
     }
+    await writing;
   }
+
 
 }

@@ -4,13 +4,11 @@ import type { ChdbStore } from './chdb-store.js';
 import { EventIdFilter } from './event-id-filter.js';
 import { tsvField } from './tsv.js';
 
-/** An event to append, with where it came from. */
-export interface LogEntry {
-  offset: number;
+/** An event offered to the log, with where it came from. */
+export interface LogCandidate {
   event: ErpEvent;
-  /** The source bytes of the event, if any. */
+  /** The source bytes of the event, if any (the log keeps them as received). */
   raw?: Buffer;
-  sourceId: string;
   position: number;
 }
 
@@ -20,25 +18,42 @@ export interface LoggedEvent {
   event: ErpEvent;
 }
 
+/** Accepted events not yet written: their log rows, their ids, the last offset they cover. */
+export interface StagedLog {
+  tsv: Buffer;
+  ids: Set<string>;
+  lastOffset: number;
+}
+
 /** Ids the dedup filter is sized for at least (1.2 MB of bits). */
 const MIN_FILTER_CAPACITY = 1_000_000;
 
 const LOG_COLUMNS = ['log_offset', 'event_id', 'type', 'company', 'occurred_at', 'ingested_at', 'source_id', 'position', 'payload'];
 
 /**
- * The embedded mode's durable log: the `events` table. An event is appended once (deduplicated by
- * event_id), gets the next offset, and is what processors replay from after a restart. A source may
- * acknowledge its input once `append` has resolved.
+ * The embedded mode's durable log: the `events` table. An event is accepted once (deduplicated by
+ * event_id), gets the next offset, and is what processors replay from after a restart.
+ *
+ * Accepting and writing are separate steps so that ingest can hand accepted events to processors
+ * at once (they die young: cheap for the garbage collector) while their rows are written in large
+ * inserts. Deduplication stays exact: ids staged or being written are held in memory, ids written
+ * before are in the table (a Bloom filter spares the table lookup for almost all new ids).
  */
 export class EventLog {
   private filter = new EventIdFilter(MIN_FILTER_CAPACITY);
+  private next = 1;
+  private staged = new StagingBuffer();
+  private readonly unwritten = new Set<string>();
+  private durable = 0;
 
   constructor(private readonly store: ChdbStore) {}
 
-  /** Loads the ids already in the log into the dedup filter (once, before appending). */
+  /** Loads the ids already in the log into the dedup filter and finds the next offset. */
   async open(): Promise<void> {
-    const [row] = await this.store.query<{ n: number }>('SELECT count() AS n FROM events');
+    const [row] = await this.store.query<{ n: number; last: number }>('SELECT count() AS n, max(log_offset) AS last FROM events');
     await this.rebuildFilter(Math.max(MIN_FILTER_CAPACITY, 2 * (row?.n ?? 0)));
+    this.next = (row?.last ?? 0) + 1;
+    this.durable = row?.last ?? 0;
   }
 
   private async rebuildFilter(capacity: number): Promise<void> {
@@ -49,53 +64,69 @@ export class EventLog {
     this.filter = filter;
   }
 
-  async lastOffset(): Promise<number> {
-    const [row] = await this.store.query<{ last: number }>('SELECT max(log_offset) AS last FROM events');
-    return row?.last ?? 0;
-  }
-
-  /** Which of these ids are already in the log. Only ids the filter cannot rule out are looked up. */
-  async existing(ids: readonly string[]): Promise<Set<string>> {
-    const candidates = ids.filter((id) => this.filter.mightContain(id));
-    if (candidates.length === 0) return new Set();
-    await this.store.command('TRUNCATE TABLE dedup_probe');
-    await this.store.insertTsv('dedup_probe', ['event_id'], Buffer.from(candidates.map(tsvField).join('\n') + '\n'));
-    const rows = await this.store.query<{ event_id: string }>(
-      'SELECT event_id FROM events WHERE event_id IN (SELECT event_id FROM dedup_probe)',
-    );
-    return new Set(rows.map((r) => r.event_id));
-  }
-
   /**
-   * The payload is the event as the source sent it (`raw`; serialized when the source has no text),
-   * so the log keeps the original. Defaults that validation filled in (event_id, schema_version) are
-   * columns, and are filled in again on replay. Rows are written straight into one buffer: the
-   * source bytes are copied, not decoded and re-encoded (this is the hottest loop of ingest).
+   * Gives the new events of `candidates` (in order) their offsets and stages their rows; the rest
+   * are duplicates of the log. The staged rows are written by `write`.
    */
-  async append(entries: readonly LogEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    let size = 0;
-    for (const e of entries) size += (e.raw?.length ?? 1024) + 512;
-    let buf = Buffer.allocUnsafe(size);
-    let at = 0;
-    for (const { offset, event, raw, sourceId, position } of entries) {
-      const head = `${offset}\t${tsvField(event.event_id)}\t${event.type}\t${tsvField(event.company)}\t${event.occurred_at}\t${event.ingested_at}\t${tsvField(sourceId)}\t${position}\t`;
-      const clean = raw !== undefined && raw.indexOf(0x5c) === -1 && raw.indexOf(0x09) === -1 && raw.indexOf(0x0a) === -1 && raw.indexOf(0x0d) === -1;
-      const payload = clean ? undefined : tsvField(raw ? raw.toString('utf8') : JSON.stringify(event));
-      const need = Buffer.byteLength(head) + (clean ? raw!.length : Buffer.byteLength(payload!)) + 1;
-      if (at + need > buf.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, at + need));
-        buf.copy(bigger, 0, 0, at);
-        buf = bigger;
-      }
-      at += buf.write(head, at);
-      at += clean ? raw!.copy(buf, at) : buf.write(payload!, at);
-      buf[at++] = 0x0a;
+  async accept(candidates: readonly LogCandidate[], sourceId: string): Promise<{ fresh: LoggedEvent[]; duplicates: number }> {
+    // Ids the filter cannot rule out and that are not staged or being written: only the table knows.
+    let lookup: string[] | undefined;
+    for (const { event } of candidates) {
+      const id = event.event_id;
+      if (this.filter.mightContain(id) && !this.staged.ids.has(id) && !this.unwritten.has(id)) (lookup ??= []).push(id);
     }
-    await this.store.insertTsv('events', LOG_COLUMNS, buf.subarray(0, at));
-    for (const { event } of entries) this.filter.add(event.event_id);
+    const inTable = lookup ? await this.inTable(lookup) : undefined;
+    const fresh: LoggedEvent[] = [];
+    let duplicates = 0;
+    for (const { event, raw, position } of candidates) {
+      const id = event.event_id;
+      // Only ids the filter may contain can be duplicates (it holds everything accepted so far).
+      if (this.filter.mightContain(id) && (this.staged.ids.has(id) || this.unwritten.has(id) || inTable?.has(id))) {
+        duplicates++;
+        continue;
+      }
+      const offset = this.next++;
+      this.staged.add(offset, event, raw, sourceId, position);
+      this.filter.add(id);
+      fresh.push({ offset, event });
+    }
+    return { fresh, duplicates };
+  }
+
+  /** Rows staged since the last `take`. */
+  get stagedCount(): number {
+    return this.staged.ids.size;
+  }
+
+  /** Takes the staged rows for writing; their ids stay known as unwritten until `write` ends. */
+  take(): StagedLog | undefined {
+    if (this.staged.ids.size === 0) return undefined;
+    const taken = this.staged.take();
+    this.staged = new StagingBuffer();
+    for (const id of taken.ids) this.unwritten.add(id);
+    return taken;
+  }
+
+  /** Writes taken rows. Calls must come in `take` order (the log's offsets are written in order). */
+  async write(staged: StagedLog): Promise<void> {
+    await this.store.insertTsv('events', LOG_COLUMNS, staged.tsv);
+    for (const id of staged.ids) this.unwritten.delete(id);
+    this.durable = staged.lastOffset;
     // Past its capacity the filter's false-positive rate climbs: size it up from the log itself.
     if (this.filter.count > this.filter.capacity) await this.rebuildFilter(this.filter.count * 2);
+  }
+
+  /** Every offset up to this one is written. */
+  get durableOffset(): number {
+    return this.durable;
+  }
+
+  /** Which of these ids are in the events table (a probe table joined on the primary key: binding a large array is very slow in chDB). */
+  private async inTable(ids: readonly string[]): Promise<Set<string>> {
+    await this.store.command('TRUNCATE TABLE dedup_probe');
+    await this.store.insertTsv('dedup_probe', ['event_id'], Buffer.from(ids.map(tsvField).join('\n') + '\n'));
+    const rows = await this.store.query<{ event_id: string }>('SELECT event_id FROM events WHERE event_id IN (SELECT event_id FROM dedup_probe)');
+    return new Set(rows.map((r) => r.event_id));
   }
 
   /** The events after `offset`, in offset order, in pages (no open stream: writes may run meanwhile). */
@@ -113,5 +144,39 @@ export class EventLog {
       });
       from = rows[rows.length - 1]!.log_offset;
     }
+  }
+}
+
+/**
+ * Log rows in TabSeparated form, written straight into a growing buffer: the payload is the
+ * event's source bytes, copied, not decoded and re-encoded (this is the hottest loop of ingest).
+ * Defaults that validation filled in (event_id, schema_version) are columns, and are filled in again
+ * on replay.
+ */
+class StagingBuffer {
+  readonly ids = new Set<string>();
+  private buf = Buffer.allocUnsafe(1 << 20);
+  private at = 0;
+  private lastOffset = 0;
+
+  add(offset: number, event: ErpEvent, raw: Buffer | undefined, sourceId: string, position: number): void {
+    const head = `${offset}\t${tsvField(event.event_id)}\t${event.type}\t${tsvField(event.company)}\t${event.occurred_at}\t${event.ingested_at}\t${tsvField(sourceId)}\t${position}\t`;
+    const clean = raw !== undefined && raw.indexOf(0x5c) === -1 && raw.indexOf(0x09) === -1 && raw.indexOf(0x0a) === -1 && raw.indexOf(0x0d) === -1;
+    const payload = clean ? undefined : tsvField(raw ? raw.toString('utf8') : JSON.stringify(event));
+    const need = Buffer.byteLength(head) + (clean ? raw!.length : Buffer.byteLength(payload!)) + 1;
+    if (this.at + need > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + need));
+      this.buf.copy(bigger, 0, 0, this.at);
+      this.buf = bigger;
+    }
+    this.at += this.buf.write(head, this.at);
+    this.at += clean ? raw!.copy(this.buf, this.at) : this.buf.write(payload!, this.at);
+    this.buf[this.at++] = 0x0a;
+    this.ids.add(event.event_id);
+    this.lastOffset = offset;
+  }
+
+  take(): StagedLog {
+    return { tsv: this.buf.subarray(0, this.at), ids: this.ids, lastOffset: this.lastOffset };
   }
 }

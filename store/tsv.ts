@@ -33,6 +33,8 @@ export function tsvValue(value: unknown): string {
 export class TsvRows {
   private columns: string[] | undefined;
   private lines: string[] = [];
+  /** Lines already packed into buffers (off the JS heap) in groups of LINES_PER_CHUNK. */
+  private chunks: Buffer[] = [];
 
   add(row: object): void {
     const r = row as Record<string, unknown>;
@@ -40,19 +42,24 @@ export class TsvRows {
     let line = '';
     for (let c = 0; c < columns.length; c++) line += (c ? '\t' : '') + tsvValue(r[columns[c]!]);
     this.lines.push(line);
-  }
-
-  get size(): number {
-    return this.lines.length;
+    if (this.lines.length >= LINES_PER_CHUNK) this.pack();
   }
 
   /** The rows so far, and starts empty again. */
   take(): { columns: string[]; tsv: Buffer } {
-    const taken = { columns: this.columns ?? [], tsv: Buffer.from(this.lines.join('\n') + '\n') };
-    this.lines = [];
+    this.pack();
+    const taken = { columns: this.columns ?? [], tsv: this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks) };
+    this.chunks = [];
     return taken;
   }
+
+  private pack(): void {
+    if (this.lines.length) this.chunks.push(Buffer.from(this.lines.join('\n') + '\n'));
+    this.lines = [];
+  }
 }
+
+const LINES_PER_CHUNK = 2048;
 
 /** Rows of objects with the same keys as TSV (columns in the first row's key order). */
 export function toTsv(rows: readonly object[]): { columns: string[]; tsv: Buffer } {
