@@ -1,26 +1,55 @@
 /**
  * A Bloom filter over event ids: "definitely new" for almost every event, so deduplication at
- * append asks the store only about the few ids that might be in the log (real duplicates plus ~1%
- * false positives). Hand-written because it sits on the per-event hot path: it hashes JS strings
- * in place (two FNV-1a variants, double hashing) without allocating, which general libraries don't.
+ * append asks the store only about the few ids that might be in the log (real duplicates plus
+ * ~0.01% false positives). It grows as a scalable Bloom filter: when a layer is full a layer twice as large
+ * is added (lookups check every layer), so it never has to re-read the log.
+ *
+ * Hand-written because it sits on the per-event hot path: it hashes JS strings in place (two FNV-1a
+ * variants, double hashing) without allocating, which general libraries don't.
  */
 export class EventIdFilter {
-  private bits: Uint32Array;
-  private readonly hashes: number;
-  private readonly size: number;
+  private readonly layers: Layer[];
   count = 0;
 
-  /** Sized for `capacity` ids at about 1% false positives; past it, the caller rebuilds a larger one. */
-  constructor(readonly capacity: number) {
-    const bits = Math.max(1024, Math.ceil(capacity * 9.6));
-    this.size = bits;
-    this.bits = new Uint32Array(Math.ceil(bits / 32));
-    this.hashes = 7;
+  constructor(capacity: number) {
+    this.layers = [new Layer(capacity)];
   }
 
   add(id: string): void {
+    let top = this.layers[this.layers.length - 1]!;
+    if (top.count >= top.capacity) this.layers.push((top = new Layer(top.capacity * 2)));
     const [h1, h2] = hash(id);
-    for (let i = 0; i < this.hashes; i++) {
+    top.add(h1, h2);
+    this.count++;
+  }
+
+  mightContain(id: string): boolean {
+    const [h1, h2] = hash(id);
+    for (const layer of this.layers) if (layer.mightContain(h1, h2)) return true;
+    return false;
+  }
+}
+
+/**
+ * ~0.01% false positives at capacity (19.2 bits and 13 hashes per id; 24 MB for 10M ids). Ingest
+ * reads small batches, so every false positive costs a table lookup for its batch: at 1% nearly
+ * every batch paid one.
+ */
+const HASHES = 13;
+const BITS_PER_ID = 19.2;
+
+class Layer {
+  private readonly bits: Uint32Array;
+  private readonly size: number;
+  count = 0;
+
+  constructor(readonly capacity: number) {
+    this.size = Math.max(1024, Math.ceil(capacity * BITS_PER_ID));
+    this.bits = new Uint32Array(Math.ceil(this.size / 32));
+  }
+
+  add(h1: number, h2: number): void {
+    for (let i = 0; i < HASHES; i++) {
       const bit = (h1 + i * h2) % this.size;
       const word = bit >>> 5;
       this.bits[word] = this.bits[word]! | (1 << (bit & 31));
@@ -28,9 +57,8 @@ export class EventIdFilter {
     this.count++;
   }
 
-  mightContain(id: string): boolean {
-    const [h1, h2] = hash(id);
-    for (let i = 0; i < this.hashes; i++) {
+  mightContain(h1: number, h2: number): boolean {
+    for (let i = 0; i < HASHES; i++) {
       const bit = (h1 + i * h2) % this.size;
       if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
     }

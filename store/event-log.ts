@@ -48,20 +48,16 @@ export class EventLog {
 
   constructor(private readonly store: ChdbStore) {}
 
-  /** Loads the ids already in the log into the dedup filter and finds the next offset. */
+  /** Loads the ids already in the log into the dedup filter and finds the next offset (before any other statement runs: it streams). */
   async open(): Promise<void> {
     const [row] = await this.store.query<{ n: number; last: number }>('SELECT count() AS n, max(log_offset) AS last FROM events');
-    await this.rebuildFilter(Math.max(MIN_FILTER_CAPACITY, 2 * (row?.n ?? 0)));
-    this.next = (row?.last ?? 0) + 1;
-    this.durable = row?.last ?? 0;
-  }
-
-  private async rebuildFilter(capacity: number): Promise<void> {
-    const filter = new EventIdFilter(capacity);
+    const filter = new EventIdFilter(Math.max(MIN_FILTER_CAPACITY, 2 * (row?.n ?? 0)));
     for await (const rows of this.store.queryChunks<{ event_id: string }>('SELECT event_id FROM events')) {
       for (const r of rows) filter.add(r.event_id);
     }
     this.filter = filter;
+    this.next = (row?.last ?? 0) + 1;
+    this.durable = row?.last ?? 0;
   }
 
   /**
@@ -112,8 +108,6 @@ export class EventLog {
     await this.store.insertTsv('events', LOG_COLUMNS, staged.tsv);
     for (const id of staged.ids) this.unwritten.delete(id);
     this.durable = staged.lastOffset;
-    // Past its capacity the filter's false-positive rate climbs: size it up from the log itself.
-    if (this.filter.count > this.filter.capacity) await this.rebuildFilter(this.filter.count * 2);
   }
 
   /** Every offset up to this one is written. */

@@ -10,7 +10,7 @@ export interface Store {
   insertTsv(table: string, columns: readonly string[], tsv: Buffer): Promise<void>;
   /** Runs a read query; `{name:Type}` placeholders are bound from `params` by the engine. */
   query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
-  /** Streams a read query's rows in chunks (for results too large to hold). */
+  /** Streams a read query's rows in chunks (for results too large to hold). No other statement may run meanwhile (chDB ends the stream). */
   queryChunks<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): AsyncIterable<T[]>;
   /** Runs a statement (DDL, TRUNCATE, OPTIMIZE). */
   command(sql: string): Promise<void>;
