@@ -14,7 +14,7 @@ export const ConfigSchema = Type.Object({
   LEDGERLINE_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Embedded store (chDB) data directory. One process at a time.' }),
   LEDGERLINE_HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP API listens on.' }),
   LEDGERLINE_PORT: Int(0, 65535, 8787, 'Port of the HTTP API (0 picks a free port).'),
-  LEDGERLINE_BATCH_EVENTS: Int(100, 1_000_000, 20_000, 'Events per event-log write (one engine insert and one source checkpoint).'),
+  LEDGERLINE_BATCH_EVENTS: Int(100, 1_000_000, 100_000, 'Events per event-log write (one engine insert and one source checkpoint); larger means fewer parts for the engine to merge.'),
   LEDGERLINE_BUS_PARTITIONS: Int(1, 1024, 8, 'Partitions of the embedded bus (keys are hashed onto them).'),
   LEDGERLINE_BUS_CAPACITY: Int(1, 10_000_000, 10_000, 'Records the embedded bus buffers before publishers wait (backpressure). Small keeps events short-lived: cheaper garbage collection.'),
   LEDGERLINE_MAX_RECORD_BYTES: Int(1024, 1 << 30, 1 << 20, 'Longest accepted input line; longer lines are dead-lettered.'),
