@@ -28,7 +28,7 @@ export class JsonlFileSource implements Source {
     const from = resumeFrom ? Number(resumeFrom) : 0;
     let records: SourceRecord[] = [];
     let resume = from;
-    for await (const lines of readLines(this.path, { from, maxLineBytes: this.opts.maxRecordBytes, keepBytes: this.opts.keepRawBytes })) {
+    for await (const lines of readLines(this.path, { from, maxLineBytes: this.opts.maxRecordBytes, keepBytes: this.opts.keepRawBytes, linesPerYield: this.opts.batchRecords })) {
       for (const line of lines) {
         const record: SourceRecord = { position: line.start, raw: line.text, rawBytes: line.bytes };
         if (line.problem) record.error = line.problem;

@@ -6,7 +6,7 @@ import { readLines, type Line } from './line-reader.js';
 
 async function all(path: string, from = 0, maxLineBytes = 1000, keepBytes = 20): Promise<Line[]> {
   const out: Line[] = [];
-  for await (const lines of readLines(path, { from, maxLineBytes, keepBytes })) out.push(...lines);
+  for await (const lines of readLines(path, { from, maxLineBytes, keepBytes, linesPerYield: 2 })) out.push(...lines);
   return out;
 }
 

@@ -25,7 +25,7 @@ export interface Line {
  */
 export async function* readLines(
   path: string,
-  opts: { from: number; maxLineBytes: number; keepBytes: number },
+  opts: { from: number; maxLineBytes: number; keepBytes: number; linesPerYield: number },
 ): AsyncGenerator<Line[], void, void> {
   const fh = await open(path, 'r');
   try {
@@ -40,7 +40,7 @@ export async function* readLines(
       const { bytesRead } = await fh.read(chunk, 0, CHUNK_BYTES, fileOffset);
       const eof = bytesRead === 0;
       const data = eof ? Buffer.alloc(0) : chunk.subarray(0, bytesRead);
-      const lines: Line[] = [];
+      let lines: Line[] = [];
       let pos = 0;
       const base = fileOffset;
       fileOffset += bytesRead;
@@ -77,8 +77,12 @@ export async function* readLines(
         const bytes = carry.length ? Buffer.concat([carry, data.subarray(pos, nl)]) : data.subarray(pos, nl);
         carry = Buffer.alloc(0);
         const line = toLine(bytes, start, base + nl + 1, opts.keepBytes);
-        if (line) lines.push(line);
         pos = nl + 1;
+        if (line && lines.push(line) >= opts.linesPerYield) {
+          // Hand lines over in small groups: a whole chunk's texts would outlive young-generation GCs.
+          yield lines;
+          lines = [];
+        }
       }
       if (eof) {
         if (oversized) lines.push(tooLong(oversized, fileOffset, opts));

@@ -1,4 +1,5 @@
 import type { BusRecord } from '../bus/bus.js';
+import { MASTER_DATA_KEY } from '../events/keys.js';
 import type { LoggedEvent } from '../store/event-log.js';
 import type { Emitter, Processor } from './processor.js';
 
@@ -6,7 +7,9 @@ import type { Emitter, Processor } from './processor.js';
 export class MasterDataProcessor implements Processor {
   readonly name = 'master-data';
 
-  apply({ value: { offset, event: e } }: BusRecord<LoggedEvent>, out: Emitter): void {
+  apply(record: BusRecord<LoggedEvent>, out: Emitter): void {
+    if (record.key !== MASTER_DATA_KEY) return;
+    const { offset, event: e } = record.value;
     const common = { company: e.company, version: e.version, occurred_at: e.occurred_at, log_offset: offset };
     switch (e.type) {
       case 'product':

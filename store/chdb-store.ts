@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { unlink, writeFile } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Session } from 'chdb';
 import { StoreLockedError, type Store } from './store.js';
@@ -78,15 +78,23 @@ export class ChdbStore implements Store {
    * parser is single-threaded (50k log rows: 107 ms vs 321 ms). The engine runs one statement at a
    * time per session, so engine time is the pipeline's budget.
    */
-  async insertTsv(table: string, columns: readonly string[], tsv: Buffer): Promise<void> {
-    if (tsv.length === 0) return;
-    if (tsv.length < SPOOL_BYTES) {
-      await this.session.insert({ table, values: tsv, format: 'TSV', columns });
+  async insertTsv(table: string, columns: readonly string[], tsv: Buffer | readonly Buffer[]): Promise<void> {
+    const parts = Buffer.isBuffer(tsv) ? [tsv] : tsv;
+    const bytes = parts.reduce((n, b) => n + b.length, 0);
+    if (bytes === 0) return;
+    if (bytes < SPOOL_BYTES) {
+      await this.session.insert({ table, values: parts.length === 1 ? parts[0]! : Buffer.concat(parts), format: 'TSV', columns });
       return;
     }
     const structure = await this.structure(table, columns);
     const path = join(this.spool, `${table}-${process.pid}-${++this.spooled}.tsv`);
-    await writeFile(path, tsv);
+    const file = await open(path, 'w');
+    try {
+      const { bytesWritten } = await file.writev(parts as Buffer[]);
+      if (bytesWritten !== bytes) throw new Error(`short write to ${path}: ${bytesWritten} of ${bytes} bytes (disk full?)`);
+    } finally {
+      await file.close();
+    }
     try {
       await this.session.queryAsync(
         `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM file('${path}', 'TSV', '${structure.replaceAll("'", "\\'")}')`,

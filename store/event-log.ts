@@ -20,7 +20,7 @@ export interface LoggedEvent {
 
 /** Accepted events not yet written: their log rows, their ids, the last offset they cover. */
 export interface StagedLog {
-  tsv: Buffer;
+  tsv: Buffer[];
   ids: Set<string>;
   lastOffset: number;
 }
@@ -43,7 +43,8 @@ export class EventLog {
   private filter = new EventIdFilter(MIN_FILTER_CAPACITY);
   private next = 1;
   private staged = new StagingBuffer();
-  private readonly unwritten = new Set<string>();
+  /** Ids of rows taken for writing and not yet written (one set per `take`). */
+  private unwritten: Array<Set<string>> = [];
   private durable = 0;
 
   constructor(private readonly store: ChdbStore) {}
@@ -69,15 +70,14 @@ export class EventLog {
     let lookup: string[] | undefined;
     for (const { event } of candidates) {
       const id = event.event_id;
-      if (this.filter.mightContain(id) && !this.staged.ids.has(id) && !this.unwritten.has(id)) (lookup ??= []).push(id);
+      if (this.filter.mightContain(id) && !this.staged.ids.has(id) && !this.isUnwritten(id)) (lookup ??= []).push(id);
     }
     const inTable = lookup ? await this.inTable(lookup) : undefined;
     const fresh: LoggedEvent[] = [];
     let duplicates = 0;
     for (const { event, raw, position } of candidates) {
       const id = event.event_id;
-      // Only ids the filter may contain can be duplicates (it holds everything accepted so far).
-      if (this.filter.mightContain(id) && (this.staged.ids.has(id) || this.unwritten.has(id) || inTable?.has(id))) {
+      if (this.staged.ids.has(id) || inTable?.has(id) || this.isUnwritten(id)) {
         duplicates++;
         continue;
       }
@@ -99,15 +99,20 @@ export class EventLog {
     if (this.staged.ids.size === 0) return undefined;
     const taken = this.staged.take();
     this.staged = new StagingBuffer();
-    for (const id of taken.ids) this.unwritten.add(id);
+    this.unwritten.push(taken.ids);
     return taken;
   }
 
   /** Writes taken rows. Calls must come in `take` order (the log's offsets are written in order). */
   async write(staged: StagedLog): Promise<void> {
     await this.store.insertTsv('events', LOG_COLUMNS, staged.tsv);
-    for (const id of staged.ids) this.unwritten.delete(id);
+    this.unwritten = this.unwritten.filter((ids) => ids !== staged.ids);
     this.durable = staged.lastOffset;
+  }
+
+  private isUnwritten(id: string): boolean {
+    for (const ids of this.unwritten) if (ids.has(id)) return true;
+    return false;
   }
 
   /** Every offset up to this one is written. */
@@ -149,7 +154,8 @@ export class EventLog {
  */
 class StagingBuffer {
   readonly ids = new Set<string>();
-  private buf = Buffer.allocUnsafe(1 << 20);
+  private readonly chunks: Buffer[] = [];
+  private buf = Buffer.allocUnsafe(STAGING_CHUNK_BYTES);
   private at = 0;
   private lastOffset = 0;
 
@@ -159,9 +165,10 @@ class StagingBuffer {
     const payload = clean ? undefined : tsvField(raw ? raw.toString('utf8') : JSON.stringify(event));
     const need = Buffer.byteLength(head) + (clean ? raw!.length : Buffer.byteLength(payload!)) + 1;
     if (this.at + need > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + need));
-      this.buf.copy(bigger, 0, 0, this.at);
-      this.buf = bigger;
+      // Full: keep it and start another (no copying of what is staged).
+      this.chunks.push(this.buf.subarray(0, this.at));
+      this.buf = Buffer.allocUnsafe(Math.max(STAGING_CHUNK_BYTES, need));
+      this.at = 0;
     }
     this.at += this.buf.write(head, this.at);
     this.at += clean ? raw!.copy(this.buf, this.at) : this.buf.write(payload!, this.at);
@@ -171,6 +178,8 @@ class StagingBuffer {
   }
 
   take(): StagedLog {
-    return { tsv: this.buf.subarray(0, this.at), ids: this.ids, lastOffset: this.lastOffset };
+    return { tsv: [...this.chunks, this.buf.subarray(0, this.at)], ids: this.ids, lastOffset: this.lastOffset };
   }
 }
+
+const STAGING_CHUNK_BYTES = 8 << 20;

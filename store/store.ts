@@ -7,7 +7,7 @@ export interface Store {
   /** Appends rows (objects with the table's column names; timestamps as ISO strings with ms). */
   insert(table: string, rows: readonly object[]): Promise<void>;
   /** Appends rows already in TabSeparated form (see `TsvRows`). */
-  insertTsv(table: string, columns: readonly string[], tsv: Buffer): Promise<void>;
+  insertTsv(table: string, columns: readonly string[], tsv: Buffer | readonly Buffer[]): Promise<void>;
   /** Runs a read query; `{name:Type}` placeholders are bound from `params` by the engine. */
   query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   /** Streams a read query's rows in chunks (for results too large to hold). No other statement may run meanwhile (chDB ends the stream). */
