@@ -41,12 +41,13 @@ interface KeyState {
  */
 export class LedgerProcessor implements Processor {
   readonly name = 'ledger';
-  private readonly keys = new Map<string, KeyState>();
+  /** State by company, then by `sku@warehouse` (the bus key: no new string per event). */
+  private readonly keys = new Map<string, Map<string, KeyState>>();
   private readonly dirty = new Set<KeyState>();
 
   apply({ key, value: { offset, event: e } }: BusRecord<LoggedEvent>, out: Emitter): void {
     if (e.type === 'stock_move') this.applyMove(key, offset, e, out);
-    else if (e.type === 'reservation') this.applyReservation(offset, e, out);
+    else if (e.type === 'reservation') this.applyReservation(key, offset, e, out);
   }
 
   flush(out: Emitter): void {
@@ -72,7 +73,7 @@ export class LedgerProcessor implements Processor {
   /** Live positions (for tests and later processors). */
   positions(): Array<{ company: string; sku: string; warehouse: string; location: string; usage: string; qty: number; reserved: number }> {
     const rows = [];
-    for (const s of this.keys.values()) {
+    for (const s of [...this.keys.values()].flatMap((byKey) => [...byKey.values()])) {
       for (const p of s.positions.values()) rows.push({ company: s.company, sku: s.sku, warehouse: s.warehouse, location: p.location, usage: p.usage, qty: p.qty, reserved: p.reserved });
     }
     return rows;
@@ -104,7 +105,7 @@ export class LedgerProcessor implements Processor {
         log_offset: offset,
       });
     }
-    this.moveVersion(this.state(e.company, e.sku, warehouse), offset, e.move_id, e.version, legs);
+    this.moveVersion(this.state(e.company, e.sku, warehouse, key), offset, e.move_id, e.version, legs);
   }
 
   /** State transition of one move version (live and restore share it, so both decide alike). */
@@ -116,7 +117,7 @@ export class LedgerProcessor implements Processor {
     state.moves.set(moveId, { version, legs });
   }
 
-  private applyReservation(offset: number, e: ReservationEvent, out: Emitter): void {
+  private applyReservation(key: string, offset: number, e: ReservationEvent, out: Emitter): void {
     out.emit('ledger_reservations', {
       company: e.company,
       sku: e.sku,
@@ -129,7 +130,7 @@ export class LedgerProcessor implements Processor {
       event_id: e.event_id,
       log_offset: offset,
     });
-    this.reservationVersion(this.state(e.company, e.sku, e.warehouse), offset, e.reservation_id, e.version, e.location, e.qty_reserved);
+    this.reservationVersion(this.state(e.company, e.sku, e.warehouse, key), offset, e.reservation_id, e.version, e.location, e.qty_reserved);
   }
 
   private reservationVersion(state: KeyState, offset: number, id: string, version: number, location: string, qty: number): void {
@@ -140,12 +141,13 @@ export class LedgerProcessor implements Processor {
     state.reservations.set(id, { version, location, qty });
   }
 
-  private state(company: string, sku: string, warehouse: string): KeyState {
-    const id = `${company}\u0000${skuKey(sku, warehouse)}`;
-    let s = this.keys.get(id);
+  private state(company: string, sku: string, warehouse: string, key = skuKey(sku, warehouse)): KeyState {
+    let byKey = this.keys.get(company);
+    if (!byKey) this.keys.set(company, (byKey = new Map()));
+    let s = byKey.get(key);
     if (!s) {
       s = { company, sku, warehouse, positions: new Map(), moves: new Map(), reservations: new Map() };
-      this.keys.set(id, s);
+      byKey.set(key, s);
     }
     this.dirty.add(s);
     return s;

@@ -38,28 +38,29 @@ export class EventIdFilter {
 const HASHES = 13;
 const BITS_PER_ID = 19.2;
 
+/** One filter of a power-of-two size, so that bit positions are masked in 32-bit integer arithmetic. */
 class Layer {
   private readonly bits: Uint32Array;
-  private readonly size: number;
+  private readonly mask: number;
   count = 0;
 
   constructor(readonly capacity: number) {
-    this.size = Math.max(1024, Math.ceil(capacity * BITS_PER_ID));
-    this.bits = new Uint32Array(Math.ceil(this.size / 32));
+    const size = 2 ** Math.max(10, Math.ceil(Math.log2(capacity * BITS_PER_ID)));
+    this.mask = size - 1;
+    this.bits = new Uint32Array(size / 32);
   }
 
   add(h1: number, h2: number): void {
     for (let i = 0; i < HASHES; i++) {
-      const bit = (h1 + i * h2) % this.size;
-      const word = bit >>> 5;
-      this.bits[word] = this.bits[word]! | (1 << (bit & 31));
+      const bit = (h1 + Math.imul(i, h2)) & this.mask;
+      this.bits[bit >>> 5]! |= 1 << (bit & 31);
     }
     this.count++;
   }
 
   mightContain(h1: number, h2: number): boolean {
     for (let i = 0; i < HASHES; i++) {
-      const bit = (h1 + i * h2) % this.size;
+      const bit = (h1 + Math.imul(i, h2)) & this.mask;
       if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
     }
     return true;

@@ -163,7 +163,8 @@ class StagingBuffer {
     const head = `${offset}\t${tsvField(event.event_id)}\t${event.type}\t${tsvField(event.company)}\t${event.occurred_at}\t${event.ingested_at}\t${tsvField(sourceId)}\t${position}\t`;
     const clean = raw !== undefined && raw.indexOf(0x5c) === -1 && raw.indexOf(0x09) === -1 && raw.indexOf(0x0a) === -1 && raw.indexOf(0x0d) === -1;
     const payload = clean ? undefined : tsvField(raw ? raw.toString('utf8') : JSON.stringify(event));
-    const need = Buffer.byteLength(head) + (clean ? raw!.length : Buffer.byteLength(payload!)) + 1;
+    // An upper bound (3 bytes per UTF-16 unit) spares measuring the strings exactly.
+    const need = head.length * 3 + (clean ? raw!.length : payload!.length * 3) + 1;
     if (this.at + need > this.buf.length) {
       // Full: keep it and start another (no copying of what is staged).
       this.chunks.push(this.buf.subarray(0, this.at));
@@ -171,7 +172,10 @@ class StagingBuffer {
       this.at = 0;
     }
     this.at += this.buf.write(head, this.at);
-    this.at += clean ? raw!.copy(this.buf, this.at) : this.buf.write(payload!, this.at);
+    if (clean) {
+      this.buf.set(raw!, this.at);
+      this.at += raw!.length;
+    } else this.at += this.buf.write(payload!, this.at);
     this.buf[this.at++] = 0x0a;
     this.ids.add(event.event_id);
     this.lastOffset = offset;
