@@ -62,6 +62,7 @@ export class EmbeddedPipeline {
     this.pending = new Outputs();
     this.uncommitted = new Map();
     this.lastCommit = started;
+    this.committing = Promise.resolve();
     const summary: RunSummary = { events_read: 0, events_logged: 0, duplicates: 0, dead_lettered: 0, processed: 0, replayed: 0, seconds: 0 };
     const bus = new EmbeddedBus<LoggedEvent>(this.config.LEDGERLINE_BUS_PARTITIONS, this.config.LEDGERLINE_BUS_CAPACITY);
 
@@ -81,6 +82,7 @@ export class EmbeddedPipeline {
     }
     await consumer.done;
     await this.commit(committed);
+    await this.committing;
     this.progress?.done();
     summary.seconds = Math.round((Date.now() - started) / 10) / 100;
     return summary;
@@ -89,6 +91,7 @@ export class EmbeddedPipeline {
   private pending = new Outputs();
   private uncommitted = new Map<number, number>();
   private lastCommit = Date.now();
+  private committing: Promise<void> = Promise.resolve();
 
   private handler(committed: Map<number, number>, summary: RunSummary) {
     return async (batch: BusRecord<LoggedEvent>[]) => {
@@ -103,13 +106,15 @@ export class EmbeddedPipeline {
   }
 
   /**
-   * Writes processor outputs, then records how far each partition is covered by them — but never
-   * past what the log has written: processors may run ahead of the log write, and an offset
-   * committed beyond it would be skipped if a crash made the log assign it again.
+   * Takes the processor outputs so far and writes them, then how far each partition is covered by
+   * them — never past what the log has written: processors may run ahead of the log write, and an
+   * offset committed beyond it would be skipped if a crash made the log assign it again. Processing
+   * goes on while a commit is written; a second commit waits for the first (backpressure).
    */
   private async commit(committed: Map<number, number>): Promise<void> {
     for (const processor of this.processors) processor.flush(this.pending);
-    await this.pending.writeTo(this.store);
+    const outputs = this.pending;
+    this.pending = new Outputs();
     const durable = this.log.durableOffset;
     const values = new Map<string, string>();
     for (const [p, offset] of this.uncommitted) {
@@ -121,8 +126,15 @@ export class EmbeddedPipeline {
       }
       if (offset <= durable) this.uncommitted.delete(p);
     }
-    if (values.size) await this.checkpoints.set(values);
     this.lastCommit = Date.now();
+    const previous = this.committing;
+    this.committing = (async () => {
+      await previous;
+      await outputs.writeTo(this.store);
+      if (values.size) await this.checkpoints.set(values);
+    })();
+    this.committing.catch(() => {}); // awaited by the next commit or at the end of the run
+    await previous;
   }
 
   private async committedOffsets(partitions: number): Promise<Map<number, number>> {
