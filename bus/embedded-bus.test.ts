@@ -55,5 +55,7 @@ describe('EmbeddedBus', () => {
     const publishing = bus.publish(Array.from({ length: 10 }, (_, i) => ({ key: 'a', offset: i, value: i })));
     await expect(publishing).rejects.toThrow('bus consumer failed');
     await expect(consumer.done).rejects.toThrow('boom');
+    // A later publish into the full bus fails at once instead of waiting forever.
+    await expect(bus.publish(Array.from({ length: 5 }, (_, i) => ({ key: 'b', offset: i, value: i })))).rejects.toThrow('bus consumer failed');
   });
 });

@@ -32,15 +32,20 @@ export class EmbeddedBus<T> implements Bus<T> {
     if (this.ended) throw new Error('bus has ended: publish after end()');
     for (const r of records) {
       while (this.buffered >= this.capacity) {
+        this.throwIfFailed();
         this.notifyConsumer();
         await new Promise<void>((resolve) => this.waitingPublishers.push(resolve));
-        if (this.failure) throw new Error('bus consumer failed; nothing more can be published', { cause: this.failure });
       }
+      this.throwIfFailed();
       const partition = this.partitionOf(r.key);
       this.queues[partition]!.push({ key: r.key, partition, offset: r.offset, value: r.value });
       this.buffered++;
     }
     this.notifyConsumer();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw new Error('bus consumer failed; nothing more can be published', { cause: this.failure });
   }
 
   end(): void {

@@ -8,6 +8,7 @@ import { MasterDataProcessor } from '../processors/master-data.js';
 import { EmbeddedPipeline } from '../runtime/embedded-pipeline.js';
 import { Progress } from '../runtime/progress.js';
 import { openInputs } from './inputs.js';
+import { UsageError } from './errors.js';
 import { openStore } from './open-store.js';
 
 const USAGE = 'ledgerline run --input PATH... [--data-dir D] [--once] [--port N]';
@@ -28,6 +29,8 @@ export async function runCommand(argv: string[], config: Config): Promise<number
     },
   });
   const inputs = [...(values.input ?? []), ...positionals];
+  const port = values.port !== undefined ? Number(values.port) : config.LEDGERLINE_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port}: expected 0–65535`);
   const sources = await openInputs(inputs, config);
   const store = await openStore(config, values['data-dir']);
   try {
@@ -36,7 +39,6 @@ export async function runCommand(argv: string[], config: Config): Promise<number
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     if (values.once) return 0;
 
-    const port = values.port !== undefined ? Number(values.port) : config.LEDGERLINE_PORT;
     const server = createApp(store).listen(port, config.LEDGERLINE_HOST);
     await once(server, 'listening');
     const address = server.address() as AddressInfo;

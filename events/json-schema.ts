@@ -25,7 +25,9 @@ The machine-readable schema is [\`schema/events.schema.json\`](../schema/events.
   \`schema_version\`) out; it is computed. When given it must match, so deduplication can trust it.
 - \`version\` increases with every change of the record in the source. For state-like records
   (order lines, reservations) the highest version wins whatever the arrival order; a done
-  \`stock_move\` normally has one version, and a later version replaces its quantities.
+  \`stock_move\` normally has one version, and a later version replaces its quantity. A later
+  version must keep the move's SKU and warehouses (Odoo locks them on done moves): the ledger
+  of a warehouse the move no longer touches would not hear of the correction.
 - \`occurred_at\` is event time (when it happened in the ERP), an ISO-8601 instant with a zone;
   all figures use it, never arrival time. \`ingested_at\` is filled in at ingest.
 - Timestamps must be real calendar instants between 1990 and 2100; quantities and prices are

@@ -41,7 +41,7 @@ const envelope = {
   }),
   source: Type.String({ minLength: 1, maxLength: 100, pattern: '^[^/@]+$', description: 'The system the record comes from, e.g. `odoo-prod`.' }),
   record_id: Type.String({ minLength: 1, maxLength: 200, description: 'The record in the source, e.g. `stock.move:4711`.' }),
-  version: Type.Integer({ minimum: 1, description: 'Increases with every change of the record in the source (Odoo: write_date order).' }),
+  version: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Increases with every change of the record in the source (a counter, or e.g. write_date in epoch ms).' }),
   company: Id,
   occurred_at: Timestamp,
   ingested_at: Type.Optional(Timestamp),

@@ -4,7 +4,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse } from 'csv-parse';
 import { EVENT_SCHEMAS, type EventType } from '../events/schema.js';
-import { fileFingerprint } from './file-fingerprint.js';
+import { fileFingerprint, resumeToken, verifiedOffset } from './file-fingerprint.js';
 import type { FileSourceOptions } from './jsonl-file-source.js';
 import type { Source, SourceBatch, SourceRecord } from './source.js';
 
@@ -29,7 +29,10 @@ export class CsvMappingError extends Error {}
 
 type Converter = (cell: string) => unknown;
 
-/** A CSV file plus a mapping file. Resumes after a number of data rows. */
+/**
+ * A CSV file plus a mapping file. Resumes after a number of data rows, once the bytes before that
+ * row still match (see `resumeToken`); otherwise it reads from the start and the log deduplicates.
+ */
 export class CsvFileSource implements Source {
   private constructor(
     readonly id: string,
@@ -47,7 +50,8 @@ export class CsvFileSource implements Source {
   }
 
   async *batches(resumeFrom?: string): AsyncIterable<SourceBatch> {
-    const skip = resumeFrom ? Number(resumeFrom) : 0;
+    const [rowText, offsetToken] = (resumeFrom ?? '').split('@');
+    const skip = resumeFrom && (await verifiedOffset(this.path, offsetToken)) > 0 ? Number(rowText) : 0;
     const total = (await stat(this.path)).size;
     const schema = EVENT_SCHEMAS[this.mapping.type as EventType] as unknown as { properties: Record<string, TSchema> };
     const converters = new Map(Object.keys(this.mapping.columns).map((field) => [field, converterFor(schema.properties[field])]));
@@ -56,6 +60,7 @@ export class CsvFileSource implements Source {
     );
     let records: SourceRecord[] = [];
     let row = 0;
+    let bytes = 0;
     let checkedHeader = false;
     for await (const item of parser as AsyncIterable<{ record: Record<string, string>; raw: string; info: { bytes: number } }>) {
       if (!checkedHeader) {
@@ -64,6 +69,7 @@ export class CsvFileSource implements Source {
         checkedHeader = true;
       }
       row++;
+      bytes = item.info.bytes;
       if (row <= skip) continue;
       const raw = item.raw.replace(/\r?\n$/, '');
       const record: SourceRecord = { position: row, raw, rawBytes: Buffer.byteLength(raw) };
@@ -76,11 +82,11 @@ export class CsvFileSource implements Source {
       }
       records.push(record);
       if (records.length >= this.opts.batchRecords) {
-        yield { records, resumeFrom: String(row), progress: { done: item.info.bytes, total } };
+        yield { records, resumeFrom: `${row}@${await resumeToken(this.path, bytes)}`, progress: { done: bytes, total } };
         records = [];
       }
     }
-    yield { records, resumeFrom: String(Math.max(row, skip)), progress: { done: total, total } };
+    yield { records, resumeFrom: `${row}@${await resumeToken(this.path, bytes)}`, progress: { done: total, total } };
   }
 }
 

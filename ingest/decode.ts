@@ -43,15 +43,17 @@ export function decodeBatch(source: Source, batch: SourceBatch, keepRawBytes: nu
     }
     // Sources that hand over values without text (the generator) are serialized only when rejected.
     const text = record.raw || JSON.stringify(record.value) || '';
-    const raw = text.length > keepRawBytes ? text.slice(0, keepRawBytes) : text;
+    const bytes = Buffer.from(text);
+    // At most keepRawBytes bytes, cut at a character boundary.
+    const raw = bytes.length > keepRawBytes ? new TextDecoder().decode(bytes.subarray(0, keepRawBytes)).replace(/\uFFFD$/, '') : text;
     deadLetters.push({
       source_id: source.id,
       source_name: source.name,
       position: record.position,
       reason,
       raw,
-      raw_bytes: record.rawBytes || Buffer.byteLength(text),
-      raw_sha256: createHash('sha256').update(text).digest('hex'),
+      raw_bytes: record.rawBytes || bytes.length,
+      raw_sha256: record.rawSha256 ?? createHash('sha256').update(bytes).digest('hex'),
       received_at: now,
     });
   }

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { fileFingerprint } from './file-fingerprint.js';
+import { fileFingerprint, resumeToken, verifiedOffset } from './file-fingerprint.js';
 import { readLines } from './line-reader.js';
 import type { Source, SourceBatch, SourceRecord } from './source.js';
 
@@ -10,7 +10,10 @@ export interface FileSourceOptions {
   keepRawBytes: number;
 }
 
-/** A JSONL file of canonical events, one per line. Resumes from a byte offset. */
+/**
+ * A JSONL file of canonical events, one per line. Resumes from a byte offset after the last
+ * newline-terminated line taken (a last line without a newline may still be being written).
+ */
 export class JsonlFileSource implements Source {
   private constructor(
     readonly id: string,
@@ -25,30 +28,34 @@ export class JsonlFileSource implements Source {
 
   async *batches(resumeFrom?: string): AsyncIterable<SourceBatch> {
     const total = (await stat(this.path)).size;
-    const from = resumeFrom ? Number(resumeFrom) : 0;
+    const from = await verifiedOffset(this.path, resumeFrom);
     let records: SourceRecord[] = [];
     let resume = from;
     for await (const lines of readLines(this.path, { from, maxLineBytes: this.opts.maxRecordBytes, keepBytes: this.opts.keepRawBytes, linesPerYield: this.opts.batchRecords })) {
       for (const line of lines) {
         const record: SourceRecord = { position: line.start, raw: line.text, rawBytes: line.bytes };
-        if (line.problem) record.error = line.problem;
+        if (line.problem) {
+          record.error = line.problem;
+          if (line.sha256) record.rawSha256 = line.sha256;
+        }
         else {
           record.rawBuffer = line.raw;
           try {
             record.value = JSON.parse(line.text);
           } catch (e) {
-            record.error = `invalid JSON: ${(e as Error).message}`;
+            const unterminated = line.terminated ? '' : ' (last line, no newline: a truncated file, or one still being written)';
+            record.error = `invalid JSON${unterminated}: ${(e as Error).message}`;
           }
         }
         records.push(record);
-        resume = line.end;
+        if (line.terminated) resume = line.end;
         if (records.length >= this.opts.batchRecords) {
-          yield { records, resumeFrom: String(resume), progress: { done: resume, total } };
+          yield { records, resumeFrom: await resumeToken(this.path, resume), progress: { done: line.end, total } };
           records = [];
         }
       }
     }
-    if (records.length || resume === from) yield { records, resumeFrom: String(Math.max(resume, from)), progress: { done: total, total } };
+    if (records.length || resume === from) yield { records, resumeFrom: await resumeToken(this.path, resume), progress: { done: total, total } };
   }
 
   toString(): string {

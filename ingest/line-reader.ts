@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 
 const CHUNK_BYTES = 4 << 20;
@@ -9,11 +10,15 @@ export interface Line {
   start: number;
   /** Byte offset just after the line's newline (where a reader resumes). */
   end: number;
+  /** False for a last line without a newline: the file may still be growing, so do not resume past it. */
+  terminated: boolean;
   /** The text (without the newline); only the first `keepBytes` bytes when the line is too long. */
   text: string;
   bytes: number;
   /** The line's bytes (a view; valid as long as it is referenced) when the line is good text. */
   raw?: Buffer;
+  /** SHA-256 (hex) of the whole line, for lines with a problem (whose text is only a prefix). */
+  sha256?: string;
   /** Set when the line cannot be taken as text: too long, or not UTF-8. */
   problem?: string;
 }
@@ -32,8 +37,8 @@ export async function* readLines(
     let fileOffset = opts.from;
     let carry: Buffer = Buffer.alloc(0);
     let carryStart = opts.from;
-    // While skipping an over-long line: its prefix, start and running size.
-    let oversized: { start: number; prefix: Buffer; bytes: number } | undefined;
+    // While skipping an over-long line: its prefix, start, running size and hash.
+    let oversized: Oversized | undefined;
     for (;;) {
       // A fresh chunk per read: lines hand out views into it (no copy), which must stay valid.
       const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -50,6 +55,7 @@ export async function* readLines(
         const stop = nl === -1 ? data.length : nl;
         if (oversized) {
           oversized.bytes += stop - pos;
+          oversized.hash.update(data.subarray(pos, stop));
           if (nl === -1) { pos = data.length; break; }
           lines.push(tooLong(oversized, base + nl + 1, opts));
           oversized = undefined;
@@ -59,7 +65,8 @@ export async function* readLines(
         const pending = carry.length + (stop - pos);
         if (pending > opts.maxLineBytes) {
           const prefix = Buffer.concat([carry, data.subarray(pos, Math.min(stop, pos + opts.keepBytes))]).subarray(0, opts.keepBytes);
-          oversized = { start: carry.length ? carryStart : base + pos, prefix: Buffer.from(prefix), bytes: pending };
+          const hash = createHash('sha256').update(carry).update(data.subarray(pos, stop));
+          oversized = { start: carry.length ? carryStart : base + pos, prefix: Buffer.from(prefix), bytes: pending, hash };
           carry = Buffer.alloc(0);
           if (nl === -1) { pos = data.length; break; }
           lines.push(tooLong(oversized, base + nl + 1, opts));
@@ -76,7 +83,7 @@ export async function* readLines(
         const start = carry.length ? carryStart : base + pos;
         const bytes = carry.length ? Buffer.concat([carry, data.subarray(pos, nl)]) : data.subarray(pos, nl);
         carry = Buffer.alloc(0);
-        const line = toLine(bytes, start, base + nl + 1, opts.keepBytes);
+        const line = toLine(bytes, start, base + nl + 1, opts.keepBytes, true);
         pos = nl + 1;
         if (line && lines.push(line) >= opts.linesPerYield) {
           // Hand lines over in small groups: a whole chunk's texts would outlive young-generation GCs.
@@ -85,9 +92,9 @@ export async function* readLines(
         }
       }
       if (eof) {
-        if (oversized) lines.push(tooLong(oversized, fileOffset, opts));
+        if (oversized) lines.push({ ...tooLong(oversized, fileOffset, opts), terminated: false });
         else if (carry.length) {
-          const line = toLine(carry, carryStart, fileOffset, opts.keepBytes);
+          const line = toLine(carry, carryStart, fileOffset, opts.keepBytes, false);
           if (line) lines.push(line);
         }
         if (lines.length) yield lines;
@@ -100,27 +107,41 @@ export async function* readLines(
   }
 }
 
-function toLine(bytes: Buffer, start: number, end: number, keepBytes: number): Line | undefined {
-  const raw = bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, bytes.length - 1) : bytes;
+interface Oversized {
+  start: number;
+  prefix: Buffer;
+  bytes: number;
+  hash: Hash;
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+function toLine(bytes: Buffer, start: number, end: number, keepBytes: number, terminated: boolean): Line | undefined {
+  let raw = bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, bytes.length - 1) : bytes;
+  // A byte-order mark opening the file is not part of the first record.
+  if (start === 0 && raw.subarray(0, 3).equals(BOM)) raw = raw.subarray(3);
   const text = raw.toString('utf8');
   if (text.trim() === '') return undefined;
   if (text.includes('\uFFFD')) {
     try {
-      utf8Strict.decode(bytes);
+      utf8Strict.decode(raw);
     } catch {
-      const at = firstInvalidUtf8(bytes);
-      return { start, end, bytes: bytes.length, text: text.slice(0, keepBytes), problem: `invalid UTF-8 at byte ${at} of the line` };
+      const at = firstInvalidUtf8(raw);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      return { start, end, terminated, bytes: bytes.length, text: raw.subarray(0, keepBytes).toString('utf8'), sha256, problem: `invalid UTF-8 at byte ${at} of the line` };
     }
   }
-  return { start, end, bytes: bytes.length, text, raw };
+  return { start, end, terminated, bytes: bytes.length, text, raw };
 }
 
-function tooLong(o: { start: number; prefix: Buffer; bytes: number }, end: number, opts: { maxLineBytes: number }): Line {
+function tooLong(o: Oversized, end: number, opts: { maxLineBytes: number }): Line {
   return {
     start: o.start,
     end,
+    terminated: true,
     bytes: o.bytes,
     text: o.prefix.toString('utf8'),
+    sha256: o.hash.digest('hex'),
     problem: `line of ${o.bytes} bytes exceeds the limit of ${opts.maxLineBytes} (LEDGERLINE_MAX_RECORD_BYTES)`,
   };
 }

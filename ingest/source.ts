@@ -18,6 +18,8 @@ export interface SourceRecord {
   raw: string;
   /** The record's bytes, when the source has them and they are exactly the record (lets the log store them without re-encoding). */
   rawBuffer?: Buffer;
+  /** SHA-256 of the whole raw record, when `raw` is only a prefix of it. */
+  rawSha256?: string;
   /** Size of the whole raw record in bytes. */
   rawBytes: number;
   /** The parsed value, when parsing worked. */

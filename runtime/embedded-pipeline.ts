@@ -77,10 +77,18 @@ export class EmbeddedPipeline {
     try {
       summary.replayed = await this.replay(bus, committed);
       await this.ingest(sources, bus, summary, () => failed);
-    } finally {
+    } catch (e) {
       bus.end();
+      // Let writes in flight settle before the caller closes the store.
+      await Promise.allSettled([consumer.done, this.committing]);
+      throw e;
     }
+    bus.end();
     await consumer.done;
+    // Everything published is handled and the log is written: every partition, also one that got
+    // no records lately, has processed all offsets up to the written end of the log (so the next
+    // start replays nothing).
+    for (let p = 0; p < bus.partitions; p++) this.uncommitted.set(p, this.log.durableOffset);
     await this.commit(committed);
     await this.committing;
     this.progress?.done();

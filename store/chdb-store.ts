@@ -5,6 +5,11 @@ import { Session } from 'chdb';
 import { StoreLockedError, type Store } from './store.js';
 import { toTsv } from './tsv.js';
 
+/** A ClickHouse string literal. */
+function sqlString(value: string): string {
+  return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+}
+
 /** The live process holding the engine's lock on `path` (its `status` file names it), if any. */
 function lockHolder(path: string): number | undefined {
   try {
@@ -97,7 +102,7 @@ export class ChdbStore implements Store {
     }
     try {
       await this.session.queryAsync(
-        `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM file('${path}', 'TSV', '${structure.replaceAll("'", "\\'")}')`,
+        `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM file(${sqlString(path)}, 'TSV', ${sqlString(structure)})`,
         { format: 'TSV' },
       );
     } finally {

@@ -66,18 +66,23 @@ export class EventLog {
    * are duplicates of the log. The staged rows are written by `write`.
    */
   async accept(candidates: readonly LogCandidate[], sourceId: string): Promise<{ fresh: LoggedEvent[]; duplicates: number }> {
-    // Ids the filter cannot rule out and that are not staged or being written: only the table knows.
+    // Ids the filter cannot rule out: staged or being written (decided now: a write finishing
+    // during the lookup below moves its ids from memory to the table), else only the table knows.
+    let inMemory: Set<string> | undefined;
     let lookup: string[] | undefined;
     for (const { event } of candidates) {
       const id = event.event_id;
-      if (this.filter.mightContain(id) && !this.staged.ids.has(id) && !this.isUnwritten(id)) (lookup ??= []).push(id);
+      if (!this.filter.mightContain(id)) continue;
+      if (this.staged.ids.has(id) || this.isUnwritten(id)) (inMemory ??= new Set()).add(id);
+      else (lookup ??= []).push(id);
     }
     const inTable = lookup ? await this.inTable(lookup) : undefined;
     const fresh: LoggedEvent[] = [];
     let duplicates = 0;
     for (const { event, raw, position } of candidates) {
       const id = event.event_id;
-      if (this.staged.ids.has(id) || inTable?.has(id) || this.isUnwritten(id)) {
+      // `staged` also catches a repeat within this batch.
+      if (inMemory?.has(id) || inTable?.has(id) || this.staged.ids.has(id)) {
         duplicates++;
         continue;
       }

@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS products (
     category LowCardinality(String),
     unit_cost Float64,
     active Bool,
-    version UInt32,
+    version UInt64,
     occurred_at DateTime64(3, 'UTC'),
     log_offset UInt64
 ) ENGINE = ReplacingMergeTree(version)
@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS locations (
     usage LowCardinality(String),
     warehouse Nullable(String),
     quarantine Bool,
-    version UInt32,
+    version UInt64,
     occurred_at DateTime64(3, 'UTC'),
     log_offset UInt64
 ) ENGINE = ReplacingMergeTree(version)
@@ -76,7 +76,7 @@ CREATE TABLE IF NOT EXISTS partners (
     partner String,
     name String,
     roles Array(LowCardinality(String)),
-    version UInt32,
+    version UInt64,
     occurred_at DateTime64(3, 'UTC'),
     log_offset UInt64
 ) ENGINE = ReplacingMergeTree(version)
@@ -92,7 +92,7 @@ CREATE TABLE IF NOT EXISTS ledger_movements (
     location String,
     usage LowCardinality(String),
     move_id String,
-    version UInt32,
+    version UInt64,
     qty Float64,
     counterpart String,
     counterpart_usage LowCardinality(String),
@@ -112,7 +112,7 @@ CREATE TABLE IF NOT EXISTS ledger_reservations (
     warehouse LowCardinality(String),
     location String,
     reservation_id String,
-    version UInt32,
+    version UInt64,
     qty_reserved Float64,
     occurred_at DateTime64(3, 'UTC'),
     event_id String,
@@ -132,4 +132,4 @@ CREATE TABLE IF NOT EXISTS ledger_positions (
     reserved Float64,
     log_offset UInt64
 ) ENGINE = ReplacingMergeTree(log_offset)
-ORDER BY (company, sku, location);
+ORDER BY (company, sku, warehouse, location);
