@@ -3,12 +3,8 @@ import { open, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Session } from 'chdb';
 import { StoreLockedError, type Store } from './store.js';
+import { sqlString } from './sql.js';
 import { toTsv } from './tsv.js';
-
-/** A ClickHouse string literal. */
-function sqlString(value: string): string {
-  return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
-}
 
 /** The live process holding the engine's lock on `path` (its `status` file names it), if any. */
 function lockHolder(path: string): number | undefined {

@@ -19,7 +19,8 @@ function fakeStore() {
     async query(sql: string) {
       if (sql.includes('count()')) return [{ n: 0, last: 0 }];
       await hooks.beforeLookupAnswers();
-      return probe.filter((id) => table.has(id)).map((event_id) => ({ event_id }));
+      const asked = sql.includes('dedup_probe') ? probe : [...sql.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
+      return asked.filter((id) => table.has(id)).map((event_id) => ({ event_id }));
     },
     async *queryChunks() {},
     async command() {},

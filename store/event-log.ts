@@ -2,6 +2,7 @@ import type { ErpEvent } from '../events/schema.js';
 import { validateEvent } from '../events/validate.js';
 import type { ChdbStore } from './chdb-store.js';
 import { EventIdFilter } from './event-id-filter.js';
+import { sqlString } from './sql.js';
 import { tsvField } from './tsv.js';
 
 /** An event offered to the log, with where it came from. */
@@ -25,6 +26,9 @@ export interface StagedLog {
   lastOffset: number;
 }
 
+/** Up to this many ids are looked up with an inline list; more go through the probe table. */
+const INLINE_LOOKUP_IDS = 500;
+
 /** Ids the dedup filter is sized for at least (1.2 MB of bits). */
 const MIN_FILTER_CAPACITY = 1_000_000;
 
@@ -46,6 +50,8 @@ export class EventLog {
   /** Ids of rows taken for writing and not yet written (one set per `take`). */
   private unwritten: Array<Set<string>> = [];
   private durable = 0;
+  /** Table lookups made (the filter could not rule an id out, and it was not in memory). */
+  lookups = 0;
 
   constructor(private readonly store: ChdbStore) {}
 
@@ -127,6 +133,12 @@ export class EventLog {
 
   /** Which of these ids are in the events table (a probe table joined on the primary key: binding a large array is very slow in chDB). */
   private async inTable(ids: readonly string[]): Promise<Set<string>> {
+    this.lookups++;
+    if (ids.length <= INLINE_LOOKUP_IDS) {
+      // The usual case (a few duplicates or false positives): one statement with the ids inline.
+      const rows = await this.store.query<{ event_id: string }>(`SELECT event_id FROM events WHERE event_id IN (${ids.map(sqlString).join(', ')})`);
+      return new Set(rows.map((r) => r.event_id));
+    }
     await this.store.command('TRUNCATE TABLE dedup_probe');
     await this.store.insertTsv('dedup_probe', ['event_id'], Buffer.from(ids.map(tsvField).join('\n') + '\n'));
     const rows = await this.store.query<{ event_id: string }>('SELECT event_id FROM events WHERE event_id IN (SELECT event_id FROM dedup_probe)');

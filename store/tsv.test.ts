@@ -15,3 +15,10 @@ describe('TSV encoding', () => {
     expect(toTsv([{ a: 1, b: 'x' }, { a: 2, b: null }])).toEqual({ columns: ['a', 'b'], tsv: Buffer.from('1\tx\n2\t\\N\n') });
   });
 });
+
+describe('sqlString', () => {
+  it('quotes a literal so that quotes and backslashes stay data', async () => {
+    const { sqlString } = await import('./sql.js');
+    expect(sqlString("it's a \\ path")).toBe("'it\\'s a \\\\ path'");
+  });
+});
