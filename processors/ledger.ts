@@ -19,13 +19,20 @@ interface Position {
 /** The stock-holding sides of one move version in this warehouse: [location, usage, signed qty]. */
 type Leg = [location: string, usage: string, qty: number];
 
+/**
+ * A move's applied version and legs, flat: [version, location, usage, qty, (location, usage, qty)].
+ * One object per move, not three: the state holds every move, and its size is what the garbage
+ * collector marks over and over.
+ */
+type MoveRecord = Array<string | number>;
+
 interface KeyState {
   company: string;
   sku: string;
   warehouse: string;
   positions: Map<string, Position>;
   /** Latest applied version of each move, with its legs, so that a correction replaces it exactly. */
-  moves: Map<string, { version: number; legs: Leg[] }>;
+  moves: Map<string, MoveRecord>;
   reservations: Map<string, { version: number; location: string; qty: number }>;
 }
 
@@ -111,10 +118,16 @@ export class LedgerProcessor implements Processor {
   /** State transition of one move version (live and restore share it, so both decide alike). */
   private moveVersion(state: KeyState, offset: number, moveId: string, version: number, legs: Leg[]): void {
     const previous = state.moves.get(moveId);
-    if (previous && previous.version >= version) return; // a duplicate or an older version
-    if (previous) for (const [location, usage, qty] of previous.legs) this.add(state, offset, location, usage, -qty, 0);
-    for (const [location, usage, qty] of legs) this.add(state, offset, location, usage, qty, 0);
-    state.moves.set(moveId, { version, legs });
+    if (previous && (previous[0] as number) >= version) return; // a duplicate or an older version
+    if (previous) {
+      for (let i = 1; i < previous.length; i += 3) this.add(state, offset, previous[i] as string, previous[i + 1] as string, -(previous[i + 2] as number), 0);
+    }
+    const record: MoveRecord = [version];
+    for (const [location, usage, qty] of legs) {
+      this.add(state, offset, location, usage, qty, 0);
+      record.push(location, usage, qty);
+    }
+    state.moves.set(moveId, record);
   }
 
   private applyReservation(key: string, offset: number, e: ReservationEvent, out: Emitter): void {
