@@ -33,7 +33,12 @@ interface KeyState {
   positions: Map<string, Position>;
   /** Latest applied version of each move, with its legs, so that a correction replaces it exactly. */
   moves: Map<string, MoveRecord>;
-  reservations: Map<string, { version: number; location: string; qty: number }>;
+  /**
+   * Latest applied version of each reservation: its location and quantity while it holds stock;
+   * once released (0) just the version, a number (no object for the collector to keep marking:
+   * most reservations end released).
+   */
+  reservations: Map<string, { version: number; location: string; qty: number } | number>;
 }
 
 /**
@@ -148,10 +153,12 @@ export class LedgerProcessor implements Processor {
 
   private reservationVersion(state: KeyState, offset: number, id: string, version: number, location: string, qty: number): void {
     const previous = state.reservations.get(id);
-    if (previous && previous.version >= version) return;
-    if (previous) this.add(state, offset, previous.location, undefined, 0, -previous.qty);
+    const previousVersion = typeof previous === 'number' ? previous : previous?.version;
+    if (previousVersion !== undefined && previousVersion >= version) return;
+    if (previous !== undefined && typeof previous !== 'number') this.add(state, offset, previous.location, undefined, 0, -previous.qty);
+    // A release touches its location too (so the position's offset moves like any change).
     this.add(state, offset, location, undefined, 0, qty);
-    state.reservations.set(id, { version, location, qty });
+    state.reservations.set(id, qty === 0 ? version : { version, location, qty });
   }
 
   private state(company: string, sku: string, warehouse: string, key = skuKey(sku, warehouse)): KeyState {
