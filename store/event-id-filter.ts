@@ -9,7 +9,6 @@
  */
 export class EventIdFilter {
   private readonly layers: Layer[];
-  count = 0;
 
   constructor(capacity: number) {
     this.layers = [new Layer(capacity)];
@@ -20,7 +19,6 @@ export class EventIdFilter {
     if (top.count >= top.capacity) this.layers.push((top = new Layer(top.capacity * 2)));
     const [h1, h2] = hash(id);
     top.add(h1, h2);
-    this.count++;
   }
 
   mightContain(id: string): boolean {
