@@ -29,7 +29,7 @@ export interface StagedLog {
 /** Up to this many ids are looked up with an inline list; more go through the probe table. */
 const INLINE_LOOKUP_IDS = 500;
 
-/** Ids the dedup filter is sized for at least (1.2 MB of bits). */
+/** Ids the dedup filter is sized for at least (it grows beyond). */
 const MIN_FILTER_CAPACITY = 1_000_000;
 
 const LOG_COLUMNS = ['log_offset', 'event_id', 'type', 'company', 'occurred_at', 'ingested_at', 'source_id', 'position', 'payload'];
