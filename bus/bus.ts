@@ -14,8 +14,11 @@ export interface BusRecord<T> {
 export interface Bus<T> {
   readonly partitions: number;
   partitionOf(key: string): number;
-  /** Accepts records; resolves once they are buffered, waiting while the bus is full (backpressure). */
-  publish(records: ReadonlyArray<{ key: string; offset: number; value: T }>): Promise<void>;
+  /**
+   * Accepts records; resolves once they are buffered, waiting while the bus is full (backpressure).
+   * The bus sets each record's `partition` (records are taken as they are: no copy per record).
+   */
+  publish(records: ReadonlyArray<BusRecord<T>>): Promise<void>;
   /**
    * Delivers batches (each from one partition, in order) to `handler`, one batch at a time. The next
    * batch is taken only after the handler's promise resolves.

@@ -12,7 +12,7 @@ describe('EmbeddedBus', () => {
     });
     let offset = 0;
     for (let round = 0; round < 50; round++) {
-      await bus.publish(['a', 'b', 'c', 'd', 'e'].map((key) => ({ key, offset: ++offset, value: round })));
+      await bus.publish(['a', 'b', 'c', 'd', 'e'].map((key) => ({ key, partition: 0, offset: ++offset, value: round })));
     }
     bus.end();
     await consumer.done;
@@ -31,7 +31,7 @@ describe('EmbeddedBus', () => {
     });
     const publishing = (async () => {
       for (let i = 0; i < 100; i++) {
-        await bus.publish([{ key: `k${i % 3}`, offset: i, value: i }]);
+        await bus.publish([{ key: `k${i % 3}`, partition: 0, offset: i, value: i }]);
         maxBuffered = Math.max(maxBuffered, bus.size);
       }
     })();
@@ -52,10 +52,10 @@ describe('EmbeddedBus', () => {
       throw new Error('boom');
     });
     consumer.done.catch(() => {});
-    const publishing = bus.publish(Array.from({ length: 10 }, (_, i) => ({ key: 'a', offset: i, value: i })));
+    const publishing = bus.publish(Array.from({ length: 10 }, (_, i) => ({ key: 'a', partition: 0, offset: i, value: i })));
     await expect(publishing).rejects.toThrow('bus consumer failed');
     await expect(consumer.done).rejects.toThrow('boom');
     // A later publish into the full bus fails at once instead of waiting forever.
-    await expect(bus.publish(Array.from({ length: 5 }, (_, i) => ({ key: 'b', offset: i, value: i })))).rejects.toThrow('bus consumer failed');
+    await expect(bus.publish(Array.from({ length: 5 }, (_, i) => ({ key: 'b', partition: 0, offset: i, value: i })))).rejects.toThrow('bus consumer failed');
   });
 });

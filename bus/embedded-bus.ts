@@ -28,7 +28,7 @@ export class EmbeddedBus<T> implements Bus<T> {
     return partitionOf(key, this.partitions);
   }
 
-  async publish(records: ReadonlyArray<{ key: string; offset: number; value: T }>): Promise<void> {
+  async publish(records: ReadonlyArray<BusRecord<T>>): Promise<void> {
     if (this.ended) throw new Error('bus has ended: publish after end()');
     for (const r of records) {
       while (this.buffered >= this.capacity) {
@@ -37,8 +37,8 @@ export class EmbeddedBus<T> implements Bus<T> {
         await new Promise<void>((resolve) => this.waitingPublishers.push(resolve));
       }
       this.throwIfFailed();
-      const partition = this.partitionOf(r.key);
-      this.queues[partition]!.push({ key: r.key, partition, offset: r.offset, value: r.value });
+      r.partition = this.partitionOf(r.key);
+      this.queues[r.partition]!.push(r);
       this.buffered++;
     }
     this.notifyConsumer();

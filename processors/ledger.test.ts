@@ -98,7 +98,7 @@ function run(events: ErpEvent[]): Map<string, { qty: number; reserved: number }>
   const rows: object[] = [];
   const out = { emit: (_t: string, row: object) => rows.push(row) };
   events.forEach((event, i) => {
-    for (const key of eventKeys(event)) ledger.apply({ key, partition: 0, offset: i + 1, value: { offset: i + 1, event } }, out);
+    for (const key of eventKeys(event)) ledger.apply({ key, partition: 0, offset: i + 1, value: event }, out);
   });
   const result = new Map<string, { qty: number; reserved: number }>();
   for (const p of ledger.positions()) result.set(`${p.sku}|${p.location}`, { qty: p.qty, reserved: p.reserved });
@@ -129,7 +129,7 @@ describe('LedgerProcessor', () => {
     expect(eventKeys(move)).toEqual(['SKU-0042@WH1', 'SKU-0042@WH2']);
     const ledger = new LedgerProcessor();
     const rows: Array<{ location: string; qty: number }> = [];
-    ledger.apply({ key: 'SKU-0042@WH2', partition: 0, offset: 1, value: { offset: 1, event: move } }, { emit: (_t, r) => rows.push(r as never) });
+    ledger.apply({ key: 'SKU-0042@WH2', partition: 0, offset: 1, value: move }, { emit: (_t, r) => rows.push(r as never) });
     expect(rows.map((r) => [r.location, r.qty])).toEqual([['WH2/Transit', 500]]);
     expect(ledger.positions().map((p) => [p.location, p.qty])).toEqual([['WH2/Transit', 500]]);
   });

@@ -1,7 +1,6 @@
 import type { BusRecord } from '../bus/bus.js';
 import { holdsStock, skuKey } from '../events/keys.js';
-import type { ReservationEvent, StockMoveEvent } from '../events/schema.js';
-import type { LoggedEvent } from '../store/event-log.js';
+import type { ErpEvent, ReservationEvent, StockMoveEvent } from '../events/schema.js';
 import type { Store } from '../store/store.js';
 import type { Emitter, Processor } from './processor.js';
 
@@ -57,7 +56,7 @@ export class LedgerProcessor implements Processor {
   private readonly keys = new Map<string, Map<string, KeyState>>();
   private readonly dirty = new Set<KeyState>();
 
-  apply({ key, value: { offset, event: e } }: BusRecord<LoggedEvent>, out: Emitter): void {
+  apply({ key, offset, value: e }: BusRecord<ErpEvent>, out: Emitter): void {
     if (e.type === 'stock_move') this.applyMove(key, offset, e, out);
     else if (e.type === 'reservation') this.applyReservation(key, offset, e, out);
   }

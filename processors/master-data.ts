@@ -1,15 +1,15 @@
 import type { BusRecord } from '../bus/bus.js';
 import { MASTER_DATA_KEY } from '../events/keys.js';
-import type { LoggedEvent } from '../store/event-log.js';
+import type { ErpEvent } from '../events/schema.js';
 import type { Emitter, Processor } from './processor.js';
 
 /** Products, locations and partners into their global tables (latest version wins in the store). */
 export class MasterDataProcessor implements Processor {
   readonly name = 'master-data';
 
-  apply(record: BusRecord<LoggedEvent>, out: Emitter): void {
+  apply(record: BusRecord<ErpEvent>, out: Emitter): void {
     if (record.key !== MASTER_DATA_KEY) return;
-    const { offset, event: e } = record.value;
+    const { offset, value: e } = record;
     const common = { company: e.company, version: e.version, occurred_at: e.occurred_at, log_offset: offset };
     switch (e.type) {
       case 'product':

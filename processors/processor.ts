@@ -1,5 +1,5 @@
 import type { BusRecord } from '../bus/bus.js';
-import type { LoggedEvent } from '../store/event-log.js';
+import type { ErpEvent } from '../events/schema.js';
 import type { Store } from '../store/store.js';
 
 /** Where a processor puts its output rows; the runtime writes them to the store before committing offsets. */
@@ -14,8 +14,8 @@ export interface Emitter {
  */
 export interface Processor {
   readonly name: string;
-  /** Applies one record, in partition order. */
-  apply(record: BusRecord<LoggedEvent>, out: Emitter): void;
+  /** Applies one record (its offset is the event's log offset), in partition order. */
+  apply(record: BusRecord<ErpEvent>, out: Emitter): void;
   /** Emits the rows that make the store reflect the current state (called before each commit). */
   flush(out: Emitter): void;
   /**

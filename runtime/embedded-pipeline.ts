@@ -7,7 +7,8 @@ import type { Source } from '../ingest/source.js';
 import type { Processor } from '../processors/processor.js';
 import type { ChdbStore } from '../store/chdb-store.js';
 import { Checkpoints } from '../store/checkpoints.js';
-import { EventLog, type LoggedEvent } from '../store/event-log.js';
+import type { ErpEvent } from '../events/schema.js';
+import { EventLog } from '../store/event-log.js';
 import { Outputs } from './outputs.js';
 import type { Progress } from './progress.js';
 
@@ -64,7 +65,7 @@ export class EmbeddedPipeline {
     this.lastCommit = started;
     this.committing = Promise.resolve();
     const summary: RunSummary = { events_read: 0, events_logged: 0, duplicates: 0, dead_lettered: 0, processed: 0, replayed: 0, seconds: 0 };
-    const bus = new EmbeddedBus<LoggedEvent>(this.config.LEDGERLINE_BUS_PARTITIONS, this.config.LEDGERLINE_BUS_CAPACITY);
+    const bus = new EmbeddedBus<ErpEvent>(this.config.LEDGERLINE_BUS_PARTITIONS, this.config.LEDGERLINE_BUS_CAPACITY);
 
     const committed = await this.committedOffsets(bus.partitions);
     await this.log.open();
@@ -102,7 +103,7 @@ export class EmbeddedPipeline {
   private committing: Promise<void> = Promise.resolve();
 
   private handler(committed: Map<number, number>, summary: RunSummary) {
-    return async (batch: BusRecord<LoggedEvent>[]) => {
+    return async (batch: BusRecord<ErpEvent>[]) => {
       for (const record of batch) {
         for (const processor of this.processors) processor.apply(record, this.pending);
       }
@@ -161,14 +162,14 @@ export class EmbeddedPipeline {
   }
 
   /** Logged events that some partition has not committed yet (a restart after a crash). */
-  private async replay(bus: EmbeddedBus<LoggedEvent>, committed: Map<number, number>): Promise<number> {
+  private async replay(bus: EmbeddedBus<ErpEvent>, committed: Map<number, number>): Promise<number> {
     const from = Math.min(...committed.values());
     let replayed = 0;
     for await (const chunk of this.log.readAfter(from)) {
-      const records = [];
+      const records: BusRecord<ErpEvent>[] = [];
       for (const logged of chunk) {
         for (const key of eventKeys(logged.event)) {
-          if (logged.offset > (committed.get(bus.partitionOf(key)) ?? 0)) records.push({ key, offset: logged.offset, value: logged });
+          if (logged.offset > (committed.get(bus.partitionOf(key)) ?? 0)) records.push({ key, partition: 0, offset: logged.offset, value: logged.event });
         }
       }
       replayed += chunk.length;
@@ -183,7 +184,7 @@ export class EmbeddedPipeline {
    * the processors and die young; the log rows, dead letters and source position are written in
    * large batches behind them (one write in flight; the next waits for it: backpressure).
    */
-  private async ingest(sources: readonly Source[], bus: EmbeddedBus<LoggedEvent>, summary: RunSummary, failure: () => unknown): Promise<void> {
+  private async ingest(sources: readonly Source[], bus: EmbeddedBus<ErpEvent>, summary: RunSummary, failure: () => unknown): Promise<void> {
     const keep = this.config.LEDGERLINE_DEAD_LETTER_RAW_BYTES;
     let writing: Promise<void> = Promise.resolve();
     // Durable in this order: log rows and dead letters, then the source position (a crash in between
@@ -210,8 +211,8 @@ export class EmbeddedPipeline {
         summary.events_logged += fresh.length;
         summary.duplicates += duplicates;
         summary.dead_lettered += decoded.deadLetters.length;
-        const records = [];
-        for (const logged of fresh) for (const key of eventKeys(logged.event)) records.push({ key, offset: logged.offset, value: logged });
+        const records: BusRecord<ErpEvent>[] = [];
+        for (const logged of fresh) for (const key of eventKeys(logged.event)) records.push({ key, partition: 0, offset: logged.offset, value: logged.event });
         await bus.publish(records);
         resumeFrom = batch.resumeFrom;
         if (this.log.stagedCount >= this.config.LEDGERLINE_BATCH_EVENTS || deadLetters.length >= DEAD_LETTERS_PER_WRITE) {
