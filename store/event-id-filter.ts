@@ -65,6 +65,15 @@ const MAX_LOAD = 0.7;
 
 let h1 = 0;
 let h2 = 0;
+const pair: [number, number] = [0, 0];
+
+/** The 64-bit fingerprint of an id as two 32-bit halves; the second is never 0. The array is reused: read it at once. */
+export function fingerprint(id: string): readonly [number, number] {
+  hash(id);
+  pair[0] = h1;
+  pair[1] = h2;
+  return pair;
+}
 
 /** Two independent 32-bit hashes of `s` into h1, h2 (module state: no allocation per call); h2 is never 0 (0 marks an empty slot). */
 function hash(s: string): void {

@@ -5,7 +5,7 @@ import type { ErpEvent } from '../events/schema.js';
 import type { ChdbStore } from './chdb-store.js';
 import { EventLog } from './event-log.js';
 
-const event = (n: number): ErpEvent => {
+const event = (n: number | string): ErpEvent => {
   const id = `stock.move:${n}`;
   return { ...EXAMPLES.stock_move, record_id: id, move_id: id, event_id: eventId('odoo-prod', 'stock_move', id, 1), ingested_at: '2025-01-01T00:00:00.000Z' };
 };
@@ -70,5 +70,15 @@ describe('EventLog deduplication', () => {
       [3, event(2).event_id],
     ]);
     expect(duplicates).toBe(2);
+  });
+
+  it('matches ids with characters the log escapes (tab, backslash, newline) exactly', async () => {
+    const { store } = fakeStore();
+    const log = new EventLog(store);
+    await log.open();
+    const odd = ['a\tb', 'a\\tb', 'c\nd', 'e\\', 'plain'];
+    const { fresh, duplicates } = await log.accept([...odd, ...odd].map((n, i) => ({ event: event(n), position: i })), 'src');
+    expect(fresh.map((f) => f.event.event_id)).toEqual(odd.map((n) => event(n).event_id));
+    expect(duplicates).toBe(odd.length);
   });
 });

@@ -1,7 +1,7 @@
 import type { ErpEvent } from '../events/schema.js';
 import { validateEvent } from '../events/validate.js';
 import type { ChdbStore } from './chdb-store.js';
-import { EventIdFilter } from './event-id-filter.js';
+import { EventIdFilter, fingerprint } from './event-id-filter.js';
 import { sqlString } from './sql.js';
 import { tsvField } from './tsv.js';
 
@@ -22,7 +22,7 @@ export interface LoggedEvent {
 /** Accepted events not yet written: their log rows, their ids, the last offset they cover. */
 export interface StagedLog {
   tsv: Buffer[];
-  ids: Set<string>;
+  ids: StagingBuffer;
   lastOffset: number;
 }
 
@@ -48,7 +48,7 @@ export class EventLog {
   private next = 1;
   private staged = new StagingBuffer();
   /** Ids of rows taken for writing and not yet written (one set per `take`). */
-  private unwritten: Array<Set<string>> = [];
+  private unwritten: StagingBuffer[] = [];
   private durable = 0;
   /** Table lookups made (the filter could not rule an id out, and it was not in memory). */
   lookups = 0;
@@ -79,7 +79,7 @@ export class EventLog {
     for (const { event } of candidates) {
       const id = event.event_id;
       if (!this.filter.mightContain(id)) continue;
-      if (this.staged.ids.has(id) || this.isUnwritten(id)) (inMemory ??= new Set()).add(id);
+      if (this.staged.has(id) || this.isUnwritten(id)) (inMemory ??= new Set()).add(id);
       else (lookup ??= []).push(id);
     }
     const inTable = lookup ? await this.inTable(lookup) : undefined;
@@ -88,7 +88,7 @@ export class EventLog {
     for (const { event, raw, position } of candidates) {
       const id = event.event_id;
       // `staged` also catches a repeat within this batch.
-      if (inMemory?.has(id) || inTable?.has(id) || this.staged.ids.has(id)) {
+      if (inMemory?.has(id) || inTable?.has(id) || this.staged.has(id)) {
         duplicates++;
         continue;
       }
@@ -102,12 +102,12 @@ export class EventLog {
 
   /** Rows staged since the last `take`. */
   get stagedCount(): number {
-    return this.staged.ids.size;
+    return this.staged.size;
   }
 
   /** Takes the staged rows for writing; their ids stay known as unwritten until `write` ends. */
   take(): StagedLog | undefined {
-    if (this.staged.ids.size === 0) return undefined;
+    if (this.staged.size === 0) return undefined;
     const taken = this.staged.take();
     this.staged = new StagingBuffer();
     this.unwritten.push(taken.ids);
@@ -170,14 +170,23 @@ export class EventLog {
  * on replay.
  */
 class StagingBuffer {
-  readonly ids = new Set<string>();
   private readonly chunks: Buffer[] = [];
   private buf = Buffer.allocUnsafe(STAGING_CHUNK_BYTES);
   private at = 0;
   private lastOffset = 0;
+  /**
+   * The staged ids, without keeping their strings (they would live through young-generation GCs
+   * into the old one): 64-bit fingerprints in open addressing, each with the position of its row;
+   * a fingerprint match is confirmed against the event_id in the row's bytes, so `has` is exact.
+   */
+  private slots = new Uint32Array(2 * INDEX_SLOTS);
+  private rows = new Float64Array(INDEX_SLOTS);
+  private mask = INDEX_SLOTS - 1;
+  size = 0;
 
   add(offset: number, event: ErpEvent, raw: Buffer | undefined, sourceId: string, position: number): void {
-    const head = `${offset}\t${tsvField(event.event_id)}\t${event.type}\t${tsvField(event.company)}\t${event.occurred_at}\t${event.ingested_at}\t${tsvField(sourceId)}\t${position}\t`;
+    const id = tsvField(event.event_id);
+    const head = `${offset}\t${id}\t${event.type}\t${tsvField(event.company)}\t${event.occurred_at}\t${event.ingested_at}\t${tsvField(sourceId)}\t${position}\t`;
     const clean = raw !== undefined && raw.indexOf(0x5c) === -1 && raw.indexOf(0x09) === -1 && raw.indexOf(0x0a) === -1 && raw.indexOf(0x0d) === -1;
     const payload = clean ? undefined : tsvField(raw ? raw.toString('utf8') : JSON.stringify(event));
     // An upper bound (3 bytes per UTF-16 unit) spares measuring the strings exactly.
@@ -188,19 +197,68 @@ class StagingBuffer {
       this.buf = Buffer.allocUnsafe(Math.max(STAGING_CHUNK_BYTES, need));
       this.at = 0;
     }
+    this.index(event.event_id, this.chunks.length * CHUNK_SPAN + this.at);
     this.at += this.buf.write(head, this.at);
     if (clean) {
       this.buf.set(raw!, this.at);
       this.at += raw!.length;
     } else this.at += this.buf.write(payload!, this.at);
     this.buf[this.at++] = 0x0a;
-    this.ids.add(event.event_id);
     this.lastOffset = offset;
   }
 
+  has(id: string): boolean {
+    const [a, b] = fingerprint(id);
+    let expected: Buffer | undefined;
+    for (let slot = a & this.mask; ; slot = (slot + 1) & this.mask) {
+      const lo = this.slots[2 * slot + 1]!;
+      if (lo === 0) return false;
+      if (lo === b && this.slots[2 * slot] === a) {
+        expected ??= Buffer.from(tsvField(id));
+        if (this.rowIdEquals(this.rows[slot]!, expected)) return true;
+      }
+    }
+  }
+
   take(): StagedLog {
-    return { tsv: [...this.chunks, this.buf.subarray(0, this.at)], ids: this.ids, lastOffset: this.lastOffset };
+    return { tsv: [...this.chunks, this.buf.subarray(0, this.at)], ids: this, lastOffset: this.lastOffset };
+  }
+
+  private index(id: string, row: number): void {
+    if ((this.size + 1) > (this.mask + 1) * 0.7) this.grow();
+    const [a, b] = fingerprint(id);
+    this.place(a, b, row);
+    this.size++;
+  }
+
+  /** Puts a fingerprint in the first free slot (equal fingerprints of different ids each get one). */
+  private place(a: number, b: number, row: number): void {
+    let slot = a & this.mask;
+    while (this.slots[2 * slot + 1] !== 0) slot = (slot + 1) & this.mask;
+    this.slots[2 * slot] = a;
+    this.slots[2 * slot + 1] = b;
+    this.rows[slot] = row;
+  }
+
+  private grow(): void {
+    const { slots, rows } = this;
+    this.slots = new Uint32Array(slots.length * 2);
+    this.rows = new Float64Array(rows.length * 2);
+    this.mask = this.rows.length - 1;
+    for (let i = 0; i < rows.length; i++) if (slots[2 * i + 1] !== 0) this.place(slots[2 * i]!, slots[2 * i + 1]!, rows[i]!);
+  }
+
+  /** Whether the row at `row` (chunk * CHUNK_SPAN + offset) has `expected` as its event_id field. */
+  private rowIdEquals(row: number, expected: Buffer): boolean {
+    const chunkIndex = Math.floor(row / CHUNK_SPAN);
+    const chunk = chunkIndex < this.chunks.length ? this.chunks[chunkIndex]! : this.buf;
+    const start = chunk.indexOf(0x09, row % CHUNK_SPAN) + 1; // after the offset column
+    return chunk[start + expected.length] === 0x09 && chunk.subarray(start, start + expected.length).equals(expected);
   }
 }
 
+/** Initial slots of a staging index (grows by doubling). */
+const INDEX_SLOTS = 1 << 12;
+/** Row positions are chunk * CHUNK_SPAN + offset; chunks are far smaller than this. */
+const CHUNK_SPAN = 2 ** 32;
 const STAGING_CHUNK_BYTES = 8 << 20;
