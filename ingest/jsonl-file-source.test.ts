@@ -48,6 +48,21 @@ describe('JsonlFileSource resume positions', () => {
     expect(next.values.map((v) => (v as { n: number }).n)).toEqual([2, 3]);
   });
 
+  it('hands over raw bytes that are intact when the batch is used, also for large lines across many read chunks', async () => {
+    const path = join(tempDir('jsonl-large'), 'large.jsonl');
+    const big = (i: number) => JSON.stringify({ n: i, pad: String(i % 10).repeat(600_000) });
+    writeFileSync(path, Array.from({ length: 40 }, (_, i) => big(i)).join('\n') + '\n');
+    const source = await JsonlFileSource.open(path, OPTS);
+    let seen = 0;
+    for await (const batch of source.batches()) {
+      for (const r of batch.records) {
+        expect(r.rawBuffer!.toString()).toBe(big(seen));
+        seen++;
+      }
+    }
+    expect(seen).toBe(40);
+  });
+
   it('skips a UTF-8 byte-order mark at the start of the file', async () => {
     const path = join(tempDir('jsonl-bom'), 'bom.jsonl');
     writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${line(1)}\n`)]));
