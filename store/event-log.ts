@@ -41,7 +41,7 @@ const LOG_COLUMNS = ['log_offset', 'event_id', 'type', 'company', 'occurred_at',
  * Accepting and writing are separate steps so that ingest can hand accepted events to processors
  * at once (they die young: cheap for the garbage collector) while their rows are written in large
  * inserts. Deduplication stays exact: ids staged or being written are held in memory, ids written
- * before are in the table (a Bloom filter spares the table lookup for almost all new ids).
+ * before are in the table (a fingerprint set spares memory and table checks for all but real duplicates).
  */
 export class EventLog {
   private filter = new EventIdFilter(MIN_FILTER_CAPACITY);
