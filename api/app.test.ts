@@ -6,11 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../events/examples.js';
 import { goodEvents } from '../fixtures/malformed.js';
 import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
-import { LedgerProcessor } from '../processors/ledger.js';
-import { MasterDataProcessor } from '../processors/master-data.js';
-import { EmbeddedPipeline } from '../runtime/embedded-pipeline.js';
-import { ChdbStore } from '../store/chdb-store.js';
-import { migrate } from '../store/migrate.js';
+import { EmbeddedPipeline, embeddedProcessors } from '../runtime/embedded-pipeline.js';
+import { openStore } from '../cli/open-store.js';
+import type { ChdbStore } from '../store/chdb-store.js';
 import { tempDir, testConfig } from '../testing/harness.js';
 import { createApp } from './app.js';
 
@@ -24,9 +22,8 @@ beforeAll(async () => {
   const receipt = { ...EXAMPLES.stock_move, record_id: 'r1', move_id: 'r1', event_id: 'odoo-prod/stock_move/r1@1', occurred_at: '2025-01-01T00:00:00.000Z', qty: 10_000, from_location: 'Partners/Vendors', from_usage: 'supplier', from_warehouse: null, to_location: 'WH1/Stock', to_usage: 'internal', to_warehouse: 'WH1' };
   writeFileSync(file, [receipt, ...goodEvents(3)].map((e) => JSON.stringify(e)).join('\n'));
   const config = testConfig();
-  store = await ChdbStore.open(join(dir, 'data'));
-  await migrate(store);
-  await new EmbeddedPipeline(store, config, [new MasterDataProcessor(), new LedgerProcessor()]).run([
+  store = await openStore(config, join(dir, 'data'));
+  await new EmbeddedPipeline(store, config, embeddedProcessors()).run([
     await JsonlFileSource.open(file, { batchRecords: 100, maxRecordBytes: 1 << 20, keepRawBytes: 1024 }),
   ]);
   const server = createApp(store).listen(0, '127.0.0.1');

@@ -12,15 +12,11 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openInputs } from '../cli/inputs.js';
+import { openStore } from '../cli/open-store.js';
 import { loadConfig } from '../config/config.js';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
-import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
-import { RECORDS_PER_READ } from '../ingest/source.js';
-import { LedgerProcessor } from '../processors/ledger.js';
-import { MasterDataProcessor } from '../processors/master-data.js';
-import { EmbeddedPipeline } from '../runtime/embedded-pipeline.js';
-import { ChdbStore } from '../store/chdb-store.js';
-import { migrate } from '../store/migrate.js';
+import { EmbeddedPipeline, embeddedProcessors } from '../runtime/embedded-pipeline.js';
 
 const OUT = fileURLToPath(new URL('../../bench/out/', import.meta.url));
 const options = {
@@ -73,16 +69,11 @@ async function pipeline(path: string): Promise<{ events: number; seconds: number
   const dataDir = join(OUT, 'data');
   rmSync(dataDir, { recursive: true, force: true });
   const config = loadConfig();
-  const store = await ChdbStore.open(dataDir);
+  const store = await openStore(config, dataDir);
   try {
-    await migrate(store);
-    const source = await JsonlFileSource.open(path, {
-      batchRecords: RECORDS_PER_READ,
-      maxRecordBytes: config.LEDGERLINE_MAX_RECORD_BYTES,
-      keepRawBytes: config.LEDGERLINE_DEAD_LETTER_RAW_BYTES,
-    });
+    const sources = await openInputs([path], config);
     const started = process.hrtime.bigint();
-    const summary = await new EmbeddedPipeline(store, config, [new MasterDataProcessor(), new LedgerProcessor()]).run([source]);
+    const summary = await new EmbeddedPipeline(store, config, embeddedProcessors()).run(sources);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (summary.dead_lettered > 0) throw new Error(`bench input produced ${summary.dead_lettered} dead letters`);
     return { events: summary.events_read, seconds };

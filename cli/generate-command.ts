@@ -3,9 +3,6 @@ import { writeDataset } from '../ingest/generator/write-dataset.js';
 import { Progress } from '../runtime/progress.js';
 import { UsageError } from './errors.js';
 
-const USAGE =
-  'ledgerline generate --seed N --days D --skus S --warehouses W --out DIR [--start YYYY-MM-DD] [--late-share 0.05] [--late-max-days 3] [--dup-share 0.005]';
-
 /** Writes a synthetic distributor's events (DIR/events.jsonl) and its ground truth (DIR/truth/). */
 export async function generateCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -22,7 +19,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
       'dup-share': { type: 'string', default: '0.005' },
     },
   });
-  if (!values.out) throw new UsageError(`--out DIR is required: ${USAGE}`);
+  if (!values.out) throw new UsageError('--out DIR is required');
   const int = (name: 'seed' | 'days' | 'skus' | 'warehouses' | 'late-max-days', min: number) => {
     const n = Number(values[name]);
     if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (got ${values[name]})`);

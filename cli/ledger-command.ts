@@ -5,8 +5,6 @@ import { queryLedger } from '../store/ledger-query.js';
 import { UsageError } from './errors.js';
 import { openStore } from './open-store.js';
 
-const USAGE = 'ledgerline ledger [--as-of ISO] [--sku X] [--location Y] [--warehouse W] [--format json] [--data-dir D]';
-
 /** Prints the ledger as JSON lines: the five quantities per sku × location, live or as of a past instant. */
 export async function ledgerCommand(argv: string[], config: Config): Promise<number> {
   const { values } = parseArgs({

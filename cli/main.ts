@@ -9,6 +9,7 @@ const USAGE = `usage:
   ledgerline ledger [--as-of ISO] [--sku X] [--location Y] [--warehouse W] [--format json] [--data-dir D]
   ledgerline sql "SELECT …" [--data-dir D]
   ledgerline generate --seed N --days D --skus S --warehouses W --out DIR [--start YYYY-MM-DD]
+                      [--late-share 0.05] [--late-max-days 3] [--dup-share 0.005]
 Inputs: events.jsonl, data.csv (with data.csv.mapping.json or data.csv=mapping.json), generator:seed=1,days=30,skus=20,warehouses=2.
 Settings come from the environment or .env (see .env.example).`;
 

@@ -3,15 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createApp } from '../api/app.js';
 import type { Config } from '../config/config.js';
-import { LedgerProcessor } from '../processors/ledger.js';
-import { MasterDataProcessor } from '../processors/master-data.js';
-import { EmbeddedPipeline } from '../runtime/embedded-pipeline.js';
+import { EmbeddedPipeline, embeddedProcessors } from '../runtime/embedded-pipeline.js';
 import { Progress } from '../runtime/progress.js';
 import { openInputs } from './inputs.js';
 import { UsageError } from './errors.js';
 import { openStore } from './open-store.js';
-
-const USAGE = 'ledgerline run --input PATH... [--data-dir D] [--once] [--port N]';
 
 /**
  * The all-in-one embedded job: every input through the pipeline into the store, then (without
@@ -34,7 +30,7 @@ export async function runCommand(argv: string[], config: Config): Promise<number
   const sources = await openInputs(inputs, config);
   const store = await openStore(config, values['data-dir']);
   try {
-    const pipeline = new EmbeddedPipeline(store, config, [new MasterDataProcessor(), new LedgerProcessor()], new Progress());
+    const pipeline = new EmbeddedPipeline(store, config, embeddedProcessors(), new Progress());
     const summary = await pipeline.run(sources);
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     if (values.once) return 0;

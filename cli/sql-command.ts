@@ -3,12 +3,10 @@ import type { Config } from '../config/config.js';
 import { UsageError } from './errors.js';
 import { openStore } from './open-store.js';
 
-const USAGE = 'ledgerline sql "SELECT …" [--data-dir D]';
-
 /** Runs one read-only query (the session is `readonly = 1`: writes and DDL are refused) and prints JSON lines. */
 export async function sqlCommand(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'data-dir': { type: 'string' } } });
-  if (positionals.length !== 1) throw new UsageError(`expected one quoted query: ${USAGE}`);
+  if (positionals.length !== 1) throw new UsageError('expected one quoted query');
   const store = await openStore(config, values['data-dir'], { readonly: true });
   try {
     // Buffered, not streamed: the engine streams only SELECTs, and a refused write must say "readonly".

@@ -84,8 +84,10 @@ export class LedgerProcessor implements Processor {
   /** Live positions (for tests and later processors). */
   positions(): Array<{ company: string; sku: string; warehouse: string; location: string; usage: string; qty: number; reserved: number }> {
     const rows = [];
-    for (const s of [...this.keys.values()].flatMap((byKey) => [...byKey.values()])) {
-      for (const p of s.positions.values()) rows.push({ company: s.company, sku: s.sku, warehouse: s.warehouse, location: p.location, usage: p.usage, qty: p.qty, reserved: p.reserved });
+    for (const byKey of this.keys.values()) {
+      for (const s of byKey.values()) {
+        for (const p of s.positions.values()) rows.push({ company: s.company, sku: s.sku, warehouse: s.warehouse, location: p.location, usage: p.usage, qty: p.qty, reserved: p.reserved });
+      }
     }
     return rows;
   }

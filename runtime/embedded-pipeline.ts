@@ -4,11 +4,13 @@ import { ConfigError, type Config } from '../config/config.js';
 import { eventKeys } from '../events/keys.js';
 import { decodeBatch, type DeadLetter } from '../ingest/decode.js';
 import type { Source } from '../ingest/source.js';
+import { LedgerProcessor } from '../processors/ledger.js';
+import { MasterDataProcessor } from '../processors/master-data.js';
 import type { Processor } from '../processors/processor.js';
+import type { ErpEvent } from '../events/schema.js';
 import type { ChdbStore } from '../store/chdb-store.js';
 import { Checkpoints } from '../store/checkpoints.js';
-import type { ErpEvent } from '../events/schema.js';
-import { EventLog } from '../store/event-log.js';
+import { EventLog, type LoggedEvent } from '../store/event-log.js';
 import { Outputs } from './outputs.js';
 import type { Progress } from './progress.js';
 
@@ -24,6 +26,11 @@ export interface RunSummary {
   processed: number;
   replayed: number;
   seconds: number;
+}
+
+/** The processors of the embedded job, in the order they see each record. */
+export function embeddedProcessors(): Processor[] {
+  return [new MasterDataProcessor(), new LedgerProcessor()];
 }
 
 /** Rows buffered by processors before they are written and offsets committed. */
@@ -47,6 +54,12 @@ const SOURCE_CHECKPOINT = (id: string) => `source/${id}`;
 export class EmbeddedPipeline {
   private readonly log: EventLog;
   private readonly checkpoints: Checkpoints;
+  // State of one run (reset by `run`): outputs not yet committed, the last offset handled per
+  // partition, and the commit being written.
+  private pending = new Outputs();
+  private uncommitted = new Map<number, number>();
+  private lastCommit = Date.now();
+  private committing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: ChdbStore,
@@ -96,11 +109,6 @@ export class EmbeddedPipeline {
     summary.seconds = Math.round((Date.now() - started) / 10) / 100;
     return summary;
   }
-
-  private pending = new Outputs();
-  private uncommitted = new Map<number, number>();
-  private lastCommit = Date.now();
-  private committing: Promise<void> = Promise.resolve();
 
   private handler(committed: Map<number, number>, summary: RunSummary) {
     return async (batch: BusRecord<ErpEvent>[]) => {
@@ -166,12 +174,7 @@ export class EmbeddedPipeline {
     const from = Math.min(...committed.values());
     let replayed = 0;
     for await (const chunk of this.log.readAfter(from)) {
-      const records: BusRecord<ErpEvent>[] = [];
-      for (const logged of chunk) {
-        for (const key of eventKeys(logged.event)) {
-          if (logged.offset > (committed.get(bus.partitionOf(key)) ?? 0)) records.push({ key, partition: 0, offset: logged.offset, value: logged.event });
-        }
-      }
+      const records = busRecords(chunk).filter((r) => r.offset > (committed.get(bus.partitionOf(r.key)) ?? 0));
       replayed += chunk.length;
       await bus.publish(records);
       this.progress?.update('replaying log', replayed);
@@ -211,9 +214,7 @@ export class EmbeddedPipeline {
         summary.events_logged += fresh.length;
         summary.duplicates += duplicates;
         summary.dead_lettered += decoded.deadLetters.length;
-        const records: BusRecord<ErpEvent>[] = [];
-        for (const logged of fresh) for (const key of eventKeys(logged.event)) records.push({ key, partition: 0, offset: logged.offset, value: logged.event });
-        await bus.publish(records);
+        await bus.publish(busRecords(fresh));
         resumeFrom = batch.resumeFrom;
         if (this.log.stagedCount >= this.config.LEDGERLINE_BATCH_EVENTS || deadLetters.length >= DEAD_LETTERS_PER_WRITE) {
           await write(deadLetters, checkpoint, resumeFrom);
@@ -226,6 +227,11 @@ export class EmbeddedPipeline {
     }
     await writing;
   }
+}
 
-
+/** One bus record per key of each event (a transfer between warehouses has two). */
+function busRecords(logged: readonly LoggedEvent[]): BusRecord<ErpEvent>[] {
+  const records: BusRecord<ErpEvent>[] = [];
+  for (const { offset, event } of logged) for (const key of eventKeys(event)) records.push({ key, partition: 0, offset, value: event });
+  return records;
 }

@@ -4,11 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { ErpEvent } from '../events/schema.js';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
 import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
-import { LedgerProcessor } from '../processors/ledger.js';
-import { MasterDataProcessor } from '../processors/master-data.js';
 import { queryLedger } from '../store/ledger-query.js';
 import { tempDir, testConfig, withStore } from '../testing/harness.js';
-import { EmbeddedPipeline } from './embedded-pipeline.js';
+import { EmbeddedPipeline, embeddedProcessors } from './embedded-pipeline.js';
 
 const readJsonl = <T>(path: string): T[] =>
   readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
@@ -61,7 +59,7 @@ describe.each([1, 2, 3])('generator seed %i through the embedded pipeline', (see
     await withStore(join(dir, 'data'), async (store) => {
       const config = testConfig({ LEDGERLINE_BATCH_EVENTS: 1000 });
       const source = await JsonlFileSource.open(join(dir, 'events.jsonl'), { batchRecords: 1000, maxRecordBytes: 1 << 20, keepRawBytes: 4096 });
-      const summary = await new EmbeddedPipeline(store, config, [new MasterDataProcessor(), new LedgerProcessor()]).run([source]);
+      const summary = await new EmbeddedPipeline(store, config, embeddedProcessors()).run([source]);
       expect(summary.dead_lettered).toBe(0);
       expect(summary.events_read).toBe(events.length);
       expect(summary.duplicates).toBeGreaterThan(0); // the generator redelivers some events

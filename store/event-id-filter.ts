@@ -25,17 +25,26 @@ export class EventIdFilter {
   }
 
   add(id: string): void {
-    hash(id);
-    if (this.insert(h1, h2)) this.size++;
-    if (this.size > this.hi.length * MAX_LOAD) this.grow();
+    const [a, b] = fingerprint(id);
+    this.addFingerprint(a, b);
   }
 
   mightContain(id: string): boolean {
-    hash(id);
-    for (let slot = h1 & this.mask; ; slot = (slot + 1) & this.mask) {
+    const [a, b] = fingerprint(id);
+    return this.containsFingerprint(a, b);
+  }
+
+  /** As `add`, for a caller that has the id's `fingerprint` already (the hot path hashes once). */
+  addFingerprint(a: number, b: number): void {
+    if (this.insert(a, b)) this.size++;
+    if (this.size > this.hi.length * MAX_LOAD) this.grow();
+  }
+
+  containsFingerprint(a: number, b: number): boolean {
+    for (let slot = a & this.mask; ; slot = (slot + 1) & this.mask) {
       const lo = this.lo[slot]!;
       if (lo === 0) return false;
-      if (lo === h2 && this.hi[slot] === h1) return true;
+      if (lo === b && this.hi[slot] === a) return true;
     }
   }
 

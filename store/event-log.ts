@@ -47,11 +47,9 @@ export class EventLog {
   private filter = new EventIdFilter(MIN_FILTER_CAPACITY);
   private next = 1;
   private staged = new StagingBuffer();
-  /** Ids of rows taken for writing and not yet written (one set per `take`). */
+  /** Rows taken for writing and not yet written, with their ids (one per `take`). */
   private unwritten: StagingBuffer[] = [];
   private durable = 0;
-  /** Table lookups made (the filter could not rule an id out, and it was not in memory). */
-  lookups = 0;
 
   constructor(private readonly store: ChdbStore) {}
 
@@ -72,29 +70,38 @@ export class EventLog {
    * are duplicates of the log. The staged rows are written by `write`.
    */
   async accept(candidates: readonly LogCandidate[], sourceId: string): Promise<{ fresh: LoggedEvent[]; duplicates: number }> {
+    // Each id is hashed once; the filter, the staged rows and the rows being written are all
+    // searched by that fingerprint.
+    const fingerprints = new Uint32Array(2 * candidates.length);
     // Ids the filter cannot rule out: staged or being written (decided now: a write finishing
     // during the lookup below moves its ids from memory to the table), else only the table knows.
     let inMemory: Set<string> | undefined;
     let lookup: string[] | undefined;
-    for (const { event } of candidates) {
-      const id = event.event_id;
-      if (!this.filter.mightContain(id)) continue;
-      if (this.staged.has(id) || this.isUnwritten(id)) (inMemory ??= new Set()).add(id);
+    for (let i = 0; i < candidates.length; i++) {
+      const id = candidates[i]!.event.event_id;
+      const [a, b] = fingerprint(id);
+      fingerprints[2 * i] = a;
+      fingerprints[2 * i + 1] = b;
+      if (!this.filter.containsFingerprint(a, b)) continue;
+      if (this.staged.has(a, b, id) || this.unwritten.some((rows) => rows.has(a, b, id))) (inMemory ??= new Set()).add(id);
       else (lookup ??= []).push(id);
     }
     const inTable = lookup ? await this.inTable(lookup) : undefined;
     const fresh: LoggedEvent[] = [];
     let duplicates = 0;
-    for (const { event, raw, position } of candidates) {
+    for (let i = 0; i < candidates.length; i++) {
+      const { event, raw, position } = candidates[i]!;
       const id = event.event_id;
-      // `staged` also catches a repeat within this batch.
-      if (inMemory?.has(id) || inTable?.has(id) || this.staged.has(id)) {
+      const a = fingerprints[2 * i]!;
+      const b = fingerprints[2 * i + 1]!;
+      // Known to the filter: found above, or a repeat within this batch (then it is staged).
+      if (this.filter.containsFingerprint(a, b) && (inMemory?.has(id) || inTable?.has(id) || this.staged.has(a, b, id))) {
         duplicates++;
         continue;
       }
       const offset = this.next++;
-      this.staged.add(offset, event, raw, sourceId, position);
-      this.filter.add(id);
+      this.staged.add(offset, event, raw, sourceId, position, a, b);
+      this.filter.addFingerprint(a, b);
       fresh.push({ offset, event });
     }
     return { fresh, duplicates };
@@ -121,21 +128,18 @@ export class EventLog {
     this.durable = staged.lastOffset;
   }
 
-  private isUnwritten(id: string): boolean {
-    for (const ids of this.unwritten) if (ids.has(id)) return true;
-    return false;
-  }
-
   /** Every offset up to this one is written. */
   get durableOffset(): number {
     return this.durable;
   }
 
-  /** Which of these ids are in the events table (a probe table joined on the primary key: binding a large array is very slow in chDB). */
+  /**
+   * Which of these ids are in the events table. A few (the usual case: some redeliveries) go inline
+   * in one statement; many go through a probe table joined on the primary key (binding a large
+   * array parameter is very slow in chDB).
+   */
   private async inTable(ids: readonly string[]): Promise<Set<string>> {
-    this.lookups++;
     if (ids.length <= INLINE_LOOKUP_IDS) {
-      // The usual case (a few duplicates or false positives): one statement with the ids inline.
       const rows = await this.store.query<{ event_id: string }>(`SELECT event_id FROM events WHERE event_id IN (${ids.map(sqlString).join(', ')})`);
       return new Set(rows.map((r) => r.event_id));
     }
@@ -184,9 +188,9 @@ class StagingBuffer {
   private mask = INDEX_SLOTS - 1;
   size = 0;
 
-  add(offset: number, event: ErpEvent, raw: Buffer | undefined, sourceId: string, position: number): void {
-    const id = tsvField(event.event_id);
-    const head = `${offset}\t${id}\t${event.type}\t${tsvField(event.company)}\t${event.occurred_at}\t${event.ingested_at}\t${tsvField(sourceId)}\t${position}\t`;
+  /** Stages a row; `a`, `b` are the event id's `fingerprint`. */
+  add(offset: number, event: ErpEvent, raw: Buffer | undefined, sourceId: string, position: number, a: number, b: number): void {
+    const head = `${offset}\t${tsvField(event.event_id)}\t${event.type}\t${tsvField(event.company)}\t${event.occurred_at}\t${event.ingested_at}\t${tsvField(sourceId)}\t${position}\t`;
     const clean = raw !== undefined && raw.indexOf(0x5c) === -1 && raw.indexOf(0x09) === -1 && raw.indexOf(0x0a) === -1 && raw.indexOf(0x0d) === -1;
     const payload = clean ? undefined : tsvField(raw ? raw.toString('utf8') : JSON.stringify(event));
     // An upper bound (3 bytes per UTF-16 unit) spares measuring the strings exactly.
@@ -197,7 +201,7 @@ class StagingBuffer {
       this.buf = Buffer.allocUnsafe(Math.max(STAGING_CHUNK_BYTES, need));
       this.at = 0;
     }
-    this.index(event.event_id, this.chunks.length * CHUNK_SPAN + this.at);
+    this.index(a, b, this.chunks.length * CHUNK_SPAN + this.at);
     this.at += this.buf.write(head, this.at);
     if (clean) {
       this.buf.set(raw!, this.at);
@@ -207,8 +211,8 @@ class StagingBuffer {
     this.lastOffset = offset;
   }
 
-  has(id: string): boolean {
-    const [a, b] = fingerprint(id);
+  /** Whether `id` (with fingerprint `a`, `b`) is staged here. */
+  has(a: number, b: number, id: string): boolean {
     let expected: Buffer | undefined;
     for (let slot = a & this.mask; ; slot = (slot + 1) & this.mask) {
       const lo = this.slots[2 * slot + 1]!;
@@ -224,9 +228,8 @@ class StagingBuffer {
     return { tsv: [...this.chunks, this.buf.subarray(0, this.at)], ids: this, lastOffset: this.lastOffset };
   }
 
-  private index(id: string, row: number): void {
-    if ((this.size + 1) > (this.mask + 1) * 0.7) this.grow();
-    const [a, b] = fingerprint(id);
+  private index(a: number, b: number, row: number): void {
+    if (this.size + 1 > (this.mask + 1) * 0.7) this.grow();
     this.place(a, b, row);
     this.size++;
   }

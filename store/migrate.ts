@@ -3,19 +3,24 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from './store.js';
 
-/** Migrations are SQL files applied once each, in name order; statements end with `;` at a line end. */
-const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+/**
+ * Migrations are SQL files in store/migrations, applied once each in name order; statements end
+ * with `;` at a line end. Compiled code runs from dist/store, so the files are looked for there
+ * and then two levels up.
+ */
+const HERE = dirname(fileURLToPath(import.meta.url));
+const MIGRATION_DIRS = [join(HERE, 'migrations'), join(HERE, '..', '..', 'store', 'migrations')];
 
-export async function migrate(store: Store, dir = MIGRATIONS_DIR): Promise<string[]> {
+export async function migrate(store: Store): Promise<string[]> {
   await store.command(
     `CREATE TABLE IF NOT EXISTS schema_migrations (name String, applied_at DateTime64(3, 'UTC')) ENGINE = ReplacingMergeTree ORDER BY name`,
   );
   const applied = new Set((await store.query<{ name: string }>('SELECT name FROM schema_migrations FINAL')).map((r) => r.name));
-  const files = (await readdir(await migrationsDir(dir))).filter((f) => f.endsWith('.sql')).sort();
+  const { dir, files } = await migrationFiles();
   const done: string[] = [];
   for (const file of files) {
     if (applied.has(file)) continue;
-    const sql = await readFile(join(await migrationsDir(dir), file), 'utf8');
+    const sql = await readFile(join(dir, file), 'utf8');
     for (const statement of splitStatements(sql)) await store.command(statement);
     await store.insert('schema_migrations', [{ name: file, applied_at: new Date().toISOString() }]);
     done.push(file);
@@ -23,14 +28,12 @@ export async function migrate(store: Store, dir = MIGRATIONS_DIR): Promise<strin
   return done;
 }
 
-/** Compiled code runs from dist/store; the SQL files stay in store/migrations. */
-async function migrationsDir(dir: string): Promise<string> {
-  try {
-    await readdir(dir);
-    return dir;
-  } catch {
-    return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'store', 'migrations');
+async function migrationFiles(): Promise<{ dir: string; files: string[] }> {
+  for (const dir of MIGRATION_DIRS) {
+    const names = await readdir(dir).catch(() => undefined);
+    if (names) return { dir, files: names.filter((f) => f.endsWith('.sql')).sort() };
   }
+  throw new Error(`no migrations found (looked in ${MIGRATION_DIRS.join(', ')}): is the package installed whole?`);
 }
 
 export function splitStatements(sql: string): string[] {

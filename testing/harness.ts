@@ -4,9 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openStore } from '../cli/open-store.js';
 import { loadConfig, type Config } from '../config/config.js';
-import { ChdbStore } from '../store/chdb-store.js';
-import { migrate } from '../store/migrate.js';
+import type { ChdbStore } from '../store/chdb-store.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -19,9 +19,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 }
 
 export async function withStore<T>(dataDir: string, fn: (store: ChdbStore) => Promise<T>): Promise<T> {
-  const store = await ChdbStore.open(dataDir);
+  const store = await openStore(testConfig(), dataDir);
   try {
-    await migrate(store);
     return await fn(store);
   } finally {
     await store.close();
