@@ -583,7 +583,14 @@ export class Simulation {
     const moveId = `stock.move:${moveNo}`;
     this.emit(
       {
-        ...this.envelope('stock_move', moveId, 1, ms),
+        schema_version: SCHEMA_VERSION as 1,
+        event_id: eventId(SOURCE, 'stock_move', moveId, 1),
+        source: SOURCE,
+        record_id: moveId,
+        version: 1,
+        company: this.options.company,
+        occurred_at: this.iso(ms),
+        type: 'stock_move' as const,
         move_id: moveId,
         sku: sku.sku,
         qty,
@@ -639,7 +646,14 @@ export class Simulation {
     const recordId = `stock.move.line:${line.moveNo}`;
     this.emit(
       {
-        ...this.envelope('reservation', recordId, line.resVersion, ms),
+        schema_version: SCHEMA_VERSION as 1,
+        event_id: eventId(SOURCE, 'reservation', recordId, line.resVersion),
+        source: SOURCE,
+        record_id: recordId,
+        version: line.resVersion,
+        company: this.options.company,
+        occurred_at: this.iso(ms),
+        type: 'reservation' as const,
         reservation_id: `stock.move:${line.moveNo}`,
         sku: cell.sku.sku,
         warehouse: cell.wh.id,
@@ -679,7 +693,14 @@ export class Simulation {
     const cell = line.cell;
     this.emit(
       {
-        ...this.envelope('sales_order_line', line.id, line.version, ms),
+        schema_version: SCHEMA_VERSION as 1,
+        event_id: eventId(SOURCE, 'sales_order_line', line.id, line.version),
+        source: SOURCE,
+        record_id: line.id,
+        version: line.version,
+        company: this.options.company,
+        occurred_at: this.iso(ms),
+        type: 'sales_order_line' as const,
         order_id: line.orderId,
         line_id: line.id,
         sku: cell.sku.sku,
@@ -700,7 +721,14 @@ export class Simulation {
     const cell = po.cell;
     this.emit(
       {
-        ...this.envelope('purchase_order_line', po.id, po.version, ms),
+        schema_version: SCHEMA_VERSION as 1,
+        event_id: eventId(SOURCE, 'purchase_order_line', po.id, po.version),
+        source: SOURCE,
+        record_id: po.id,
+        version: po.version,
+        company: this.options.company,
+        occurred_at: this.iso(ms),
+        type: 'purchase_order_line' as const,
         order_id: po.orderId,
         line_id: po.id,
         sku: cell.sku.sku,
@@ -723,7 +751,14 @@ export class Simulation {
     const countId = `stock.count:${++this.seq.count}`;
     this.emit(
       {
-        ...this.envelope('inventory_count', countId, 1, ms),
+        schema_version: SCHEMA_VERSION as 1,
+        event_id: eventId(SOURCE, 'inventory_count', countId, 1),
+        source: SOURCE,
+        record_id: countId,
+        version: 1,
+        company: this.options.company,
+        occurred_at: this.iso(ms),
+        type: 'inventory_count' as const,
         count_id: countId,
         sku: cell.sku.sku,
         warehouse: cell.wh.id,
@@ -761,7 +796,14 @@ export class Simulation {
     };
     for (const l of locations) {
       yield count({
-        ...this.envelope('location', `stock.location:${l.id}`, 1, ms),
+        schema_version: SCHEMA_VERSION as 1,
+        event_id: eventId(SOURCE, 'location', `stock.location:${l.id}`, 1),
+        source: SOURCE,
+        record_id: `stock.location:${l.id}`,
+        version: 1,
+        company: this.options.company,
+        occurred_at: this.iso(ms),
+        type: 'location' as const,
         location: l.id,
         name: l.name,
         usage: l.usage,
@@ -771,7 +813,14 @@ export class Simulation {
     }
     for (const s of this.skus) {
       yield count({
-        ...this.envelope('product', `product.product:${s.sku}`, 1, ms),
+        schema_version: SCHEMA_VERSION as 1,
+        event_id: eventId(SOURCE, 'product', `product.product:${s.sku}`, 1),
+        source: SOURCE,
+        record_id: `product.product:${s.sku}`,
+        version: 1,
+        company: this.options.company,
+        occurred_at: this.iso(ms),
+        type: 'product' as const,
         sku: s.sku,
         name: s.name,
         uom: 'Units',
@@ -913,7 +962,14 @@ export class Simulation {
     const checkId = `quality.check:${++this.seq.check}`;
     this.emit(
       {
-        ...this.envelope('quality_check', checkId, 1, ms),
+        schema_version: SCHEMA_VERSION as 1,
+        event_id: eventId(SOURCE, 'quality_check', checkId, 1),
+        source: SOURCE,
+        record_id: checkId,
+        version: 1,
+        company: this.options.company,
+        occurred_at: this.iso(ms),
+        type: 'quality_check' as const,
         check_id: checkId,
         sku: cell.sku.sku,
         warehouse: cell.wh.id,
@@ -1224,7 +1280,14 @@ export class Simulation {
       const lineId = `account.move.line:${billNo}`;
       this.emit(
         {
-          ...this.envelope('vendor_bill_line', lineId, 1, ms),
+          schema_version: SCHEMA_VERSION as 1,
+          event_id: eventId(SOURCE, 'vendor_bill_line', lineId, 1),
+          source: SOURCE,
+          record_id: lineId,
+          version: 1,
+          company: this.options.company,
+          occurred_at: this.iso(ms),
+          type: 'vendor_bill_line' as const,
           bill_id: `account.move:${billNo}`,
           line_id: lineId,
           purchase_line_id: po.id,
