@@ -48,7 +48,7 @@ describe('CsvFileSource', () => {
     expect(letters[0]).toMatchObject({ position: 2, raw: 'MV-2;2025-03-01T11:00:00Z;SKU-2;twelve;WH1/Stock;WH1;Partners/Customers;;' });
     expect(letters[0]!.reason).toMatch(/\/qty/);
 
-    const resumed = await collect(source, batches[0]!.resumeFrom);
+    const resumed = await collect(source, await batches[0]!.resumeFrom());
     expect(resumed.flatMap((b) => b.records.map((r) => r.position))).toEqual([3]);
   });
 

@@ -82,11 +82,12 @@ export class CsvFileSource implements Source {
       }
       records.push(record);
       if (records.length >= this.opts.batchRecords) {
-        yield { records, resumeFrom: `${row}@${await resumeToken(this.path, bytes)}`, progress: { done: bytes, total } };
+        const [atRow, atBytes] = [row, bytes];
+        yield { records, resumeFrom: async () => `${atRow}@${await resumeToken(this.path, atBytes)}`, progress: { done: bytes, total } };
         records = [];
       }
     }
-    yield { records, resumeFrom: `${row}@${await resumeToken(this.path, bytes)}`, progress: { done: total, total } };
+    yield { records, resumeFrom: async () => `${row}@${await resumeToken(this.path, bytes)}`, progress: { done: total, total } };
   }
 }
 

@@ -18,8 +18,10 @@ export interface DeadLetter {
 export interface DecodedEvent {
   event: ErpEvent;
   position: number;
-  /** The source bytes of the event, when there are any (the log keeps them as received). */
-  raw?: Buffer;
+  /** The event's JSON as received, when the source read JSON (the log keeps it). */
+  json?: string;
+  /** See `SourceRecord.plain`. */
+  plain?: boolean;
 }
 
 export interface DecodedBatch {
@@ -36,7 +38,7 @@ export function decodeBatch(source: Source, batch: SourceBatch, keepRawBytes: nu
     if (reason === undefined) {
       const result = validateEvent(record.value, now);
       if (result.ok) {
-        events.push({ event: result.event, position: record.position, raw: record.rawBuffer ?? (record.raw ? Buffer.from(record.raw) : undefined) });
+        events.push({ event: result.event, position: record.position, json: record.json, plain: record.plain });
         continue;
       }
       reason = result.reason;

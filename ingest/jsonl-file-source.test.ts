@@ -21,7 +21,7 @@ describe('JsonlFileSource resume positions', () => {
     writeFileSync(path, Array.from({ length: 250 }, (_, i) => line(i)).join('\n') + '\n');
     const first = await read(path);
     expect(first.values).toHaveLength(250);
-    const again = await read(path, first.batches[0]!.resumeFrom);
+    const again = await read(path, await first.batches[0]!.resumeFrom());
     expect(again.values.map((v) => (v as { n: number }).n)).toEqual(Array.from({ length: 150 }, (_, i) => i + 100));
   });
 
@@ -34,7 +34,7 @@ describe('JsonlFileSource resume positions', () => {
     const b = await JsonlFileSource.open(join(dir, 'b.jsonl'), OPTS);
     expect(a.id).toBe(b.id);
     const readA = await read(join(dir, 'a.jsonl'));
-    const readB = await read(join(dir, 'b.jsonl'), readA.batches.at(-1)!.resumeFrom);
+    const readB = await read(join(dir, 'b.jsonl'), await readA.batches.at(-1)!.resumeFrom());
     expect(readB.values).toHaveLength(4000); // from the start: the log deduplicates the shared head
   });
 
@@ -44,11 +44,11 @@ describe('JsonlFileSource resume positions', () => {
     const first = await read(path);
     expect(first.batches.flatMap((b) => b.records.map((r) => r.error))).toEqual([undefined, expect.stringMatching(/invalid JSON/)]);
     appendFileSync(path, `${line(2).slice(30)}\n${line(3)}\n`);
-    const next = await read(path, first.batches.at(-1)!.resumeFrom);
+    const next = await read(path, await first.batches.at(-1)!.resumeFrom());
     expect(next.values.map((v) => (v as { n: number }).n)).toEqual([2, 3]);
   });
 
-  it('hands over raw bytes that are intact when the batch is used, also for large lines across many read chunks', async () => {
+  it('hands over the exact JSON text, also of large lines across many read chunks', async () => {
     const path = join(tempDir('jsonl-large'), 'large.jsonl');
     const big = (i: number) => JSON.stringify({ n: i, pad: String(i % 10).repeat(600_000) });
     writeFileSync(path, Array.from({ length: 40 }, (_, i) => big(i)).join('\n') + '\n');
@@ -56,7 +56,7 @@ describe('JsonlFileSource resume positions', () => {
     let seen = 0;
     for await (const batch of source.batches()) {
       for (const r of batch.records) {
-        expect(r.rawBuffer!.toString()).toBe(big(seen));
+        expect(r.json).toBe(big(seen));
         seen++;
       }
     }

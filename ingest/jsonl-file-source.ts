@@ -39,7 +39,8 @@ export class JsonlFileSource implements Source {
           if (line.sha256) record.rawSha256 = line.sha256;
         }
         else {
-          record.rawBuffer = line.raw;
+          record.json = line.text;
+          record.plain = line.plain;
           try {
             record.value = JSON.parse(line.text);
           } catch (e) {
@@ -50,12 +51,13 @@ export class JsonlFileSource implements Source {
         records.push(record);
         if (line.terminated) resume = line.end;
         if (records.length >= this.opts.batchRecords) {
-          yield { records, resumeFrom: await resumeToken(this.path, resume), progress: { done: line.end, total } };
+          const at = resume;
+          yield { records, resumeFrom: () => resumeToken(this.path, at), progress: { done: line.end, total } };
           records = [];
         }
       }
     }
-    if (records.length || resume === from) yield { records, resumeFrom: await resumeToken(this.path, resume), progress: { done: total, total } };
+    if (records.length || resume === from) yield { records, resumeFrom: () => resumeToken(this.path, resume), progress: { done: total, total } };
   }
 
   toString(): string {

@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { isAscii } from 'node:buffer';
 import { open } from 'node:fs/promises';
 
 const CHUNK_BYTES = 4 << 20;
@@ -15,8 +16,11 @@ export interface Line {
   /** The text (without the newline); only the first `keepBytes` bytes when the line is too long. */
   text: string;
   bytes: number;
-  /** The line's bytes (a view; valid as long as it is referenced) when the line is good text. */
-  raw?: Buffer;
+  /**
+   * ASCII without backslash, tab or carriage return, so that neither the text nor any JSON string in
+   * it needs escaping in a TabSeparated row: the log copies such lines byte for byte.
+   */
+  plain: boolean;
   /** SHA-256 (hex) of the whole line, for lines with a problem (whose text is only a prefix). */
   sha256?: string;
   /** Set when the line cannot be taken as text: too long, or not UTF-8. */
@@ -39,9 +43,10 @@ export async function* readLines(
     let carryStart = opts.from;
     // While skipping an over-long line: its prefix, start, running size and hash.
     let oversized: Oversized | undefined;
+    // One read buffer for the whole file: lines are handed out as strings, and what outlives a read
+    // (a partial line, an over-long line's prefix) is copied out of it.
+    const chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
     for (;;) {
-      // A fresh chunk per read: lines hand out views into it (no copy), which must stay valid.
-      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
       const { bytesRead } = await fh.read(chunk, 0, CHUNK_BYTES, fileOffset);
       const eof = bytesRead === 0;
       const data = eof ? Buffer.alloc(0) : chunk.subarray(0, bytesRead);
@@ -49,8 +54,26 @@ export async function* readLines(
       let pos = 0;
       const base = fileOffset;
       fileOffset += bytesRead;
+      // The common case, an ASCII chunk, is decoded once and cut into lines as strings (string
+      // offsets are byte offsets), like a plain JSONL reader: no per-line Buffer or decode.
+      const ascii = isAscii(data) ? data.toString('latin1') : undefined;
+      const plain = ascii !== undefined && data.indexOf(0x5c) === -1 && data.indexOf(0x09) === -1 && data.indexOf(0x0d) === -1;
 
       while (pos < data.length) {
+        if (ascii !== undefined && carry.length === 0 && !oversized) {
+          const nl = ascii.indexOf('\n', pos);
+          if (nl !== -1 && nl - pos <= opts.maxLineBytes) {
+            const from = pos;
+            const text = nl > from && ascii.charCodeAt(nl - 1) === 0x0d ? ascii.slice(from, nl - 1) : ascii.slice(from, nl);
+            pos = nl + 1;
+            if (isBlank(text)) continue;
+            if (lines.push({ start: base + from, end: base + pos, terminated: true, bytes: nl - from, text, plain }) >= opts.linesPerYield) {
+              yield lines;
+              lines = [];
+            }
+            continue;
+          }
+        }
         const nl = data.indexOf(NEWLINE, pos);
         const stop = nl === -1 ? data.length : nl;
         if (oversized) {
@@ -121,17 +144,22 @@ function toLine(bytes: Buffer, start: number, end: number, keepBytes: number, te
   // A byte-order mark opening the file is not part of the first record.
   if (start === 0 && raw.subarray(0, 3).equals(BOM)) raw = raw.subarray(3);
   const text = raw.toString('utf8');
-  if (text.trim() === '') return undefined;
+  if (isBlank(text)) return undefined;
   if (text.includes('\uFFFD')) {
     try {
       utf8Strict.decode(raw);
     } catch {
       const at = firstInvalidUtf8(raw);
       const sha256 = createHash('sha256').update(bytes).digest('hex');
-      return { start, end, terminated, bytes: bytes.length, text: raw.subarray(0, keepBytes).toString('utf8'), sha256, problem: `invalid UTF-8 at byte ${at} of the line` };
+      return { start, end, terminated, bytes: bytes.length, text: raw.subarray(0, keepBytes).toString('utf8'), plain: false, sha256, problem: `invalid UTF-8 at byte ${at} of the line` };
     }
   }
-  return { start, end, terminated, bytes: bytes.length, text, raw };
+  return { start, end, terminated, bytes: bytes.length, text, plain: false };
+}
+
+/** Whitespace only (a JSON text starts with a non-space character; only then is trim worth it). */
+function isBlank(text: string): boolean {
+  return text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim() === '');
 }
 
 function tooLong(o: Oversized, end: number, opts: { maxLineBytes: number }): Line {
@@ -141,6 +169,7 @@ function tooLong(o: Oversized, end: number, opts: { maxLineBytes: number }): Lin
     terminated: true,
     bytes: o.bytes,
     text: o.prefix.toString('utf8'),
+    plain: false,
     sha256: o.hash.digest('hex'),
     problem: `line of ${o.bytes} bytes exceeds the limit of ${opts.maxLineBytes} (LEDGERLINE_MAX_RECORD_BYTES)`,
   };

@@ -18,26 +18,59 @@ interface Position {
 /** The stock-holding sides of one move version in this warehouse: [location, usage, signed qty]. */
 type Leg = [location: string, usage: string, qty: number];
 
-/**
- * A move's applied version and legs, flat: [version, location, usage, qty, (location, usage, qty)].
- * One object per move, not three: the state holds every move, and its size is what the garbage
- * collector marks over and over.
- */
-type MoveRecord = Array<string | number>;
-
 interface KeyState {
   company: string;
   sku: string;
   warehouse: string;
   positions: Map<string, Position>;
-  /** Latest applied version of each move, with its legs, so that a correction replaces it exactly. */
-  moves: Map<string, MoveRecord>;
-  /**
-   * Latest applied version of each reservation: its location and quantity while it holds stock;
-   * once released (0) just the version, a number (no object for the collector to keep marking:
-   * most reservations end released).
-   */
-  reservations: Map<string, { version: number; location: string; qty: number } | number>;
+  /** The slot (in `AppliedMoves`) of each move's latest applied version, so that a correction replaces it exactly. */
+  moves: Map<string, number>;
+  /** The slot (in `AppliedReservations`) of each reservation's latest applied version. */
+  reservations: Map<string, number>;
+}
+
+/** Places (locations, usages) as small numbers, so that applied versions are stored as numbers. */
+class Names {
+  private readonly ids = new Map<string, number>();
+  readonly names: string[] = [];
+
+  id(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) this.ids.set(name, (id = this.names.push(name) - 1));
+    return id;
+  }
+}
+
+/**
+ * The applied version of every move and reservation, in typed arrays (one slot each) rather than an
+ * object each: the state keeps all of them, and a million small objects are what the garbage
+ * collector marks over and over (measured: most of the pipeline's old-generation growth).
+ */
+class Slots {
+  size = 0;
+  version = new Float64Array(1024);
+  /** Per slot, `width` places (−1: none) and `width` quantities. */
+  place: Int32Array;
+  qty: Float64Array;
+
+  constructor(readonly width: number) {
+    this.place = new Int32Array(1024 * 2 * width);
+    this.qty = new Float64Array(1024 * width);
+  }
+
+  add(): number {
+    if (this.size === this.version.length) {
+      const grow = <T extends Float64Array | Int32Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.version = grow(this.version);
+      this.place = grow(this.place);
+      this.qty = grow(this.qty);
+    }
+    return this.size++;
+  }
 }
 
 /**
@@ -55,6 +88,11 @@ export class LedgerProcessor implements Processor {
   /** State by company, then by `sku@warehouse` (the bus key: no new string per event). */
   private readonly keys = new Map<string, Map<string, KeyState>>();
   private readonly dirty = new Set<KeyState>();
+  private readonly names = new Names();
+  /** Per move: up to two legs, each (location, usage) places and a signed quantity. */
+  private readonly moves = new Slots(2);
+  /** Per reservation: its location and quantity (location −1 once released). */
+  private readonly reservations = new Slots(1);
 
   apply({ key, offset, value: e }: BusRecord<ErpEvent>, out: Emitter): void {
     if (e.type === 'stock_move') this.applyMove(key, offset, e, out);
@@ -123,17 +161,24 @@ export class LedgerProcessor implements Processor {
 
   /** State transition of one move version (live and restore share it, so both decide alike). */
   private moveVersion(state: KeyState, offset: number, moveId: string, version: number, legs: Leg[]): void {
-    const previous = state.moves.get(moveId);
-    if (previous && (previous[0] as number) >= version) return; // a duplicate or an older version
-    if (previous) {
-      for (let i = 1; i < previous.length; i += 3) this.add(state, offset, previous[i] as string, previous[i + 1] as string, -(previous[i + 2] as number), 0);
+    const { moves: m, names } = this;
+    let slot = state.moves.get(moveId);
+    if (slot !== undefined) {
+      if (m.version[slot]! >= version) return; // a duplicate or an older version
+      for (let leg = 0; leg < 2; leg++) {
+        const location = m.place[4 * slot + 2 * leg]!;
+        if (location >= 0) this.add(state, offset, names.names[location]!, names.names[m.place[4 * slot + 2 * leg + 1]!]!, -m.qty[2 * slot + leg]!, 0);
+      }
+    } else state.moves.set(moveId, (slot = m.add()));
+    m.version[slot] = version;
+    for (let leg = 0; leg < 2; leg++) {
+      const applied = legs[leg];
+      m.place[4 * slot + 2 * leg] = applied ? names.id(applied[0]) : -1;
+      if (!applied) continue;
+      m.place[4 * slot + 2 * leg + 1] = names.id(applied[1]);
+      m.qty[2 * slot + leg] = applied[2];
+      this.add(state, offset, applied[0], applied[1], applied[2], 0);
     }
-    const record: MoveRecord = [version];
-    for (const [location, usage, qty] of legs) {
-      this.add(state, offset, location, usage, qty, 0);
-      record.push(location, usage, qty);
-    }
-    state.moves.set(moveId, record);
   }
 
   private applyReservation(key: string, offset: number, e: ReservationEvent, out: Emitter): void {
@@ -153,13 +198,18 @@ export class LedgerProcessor implements Processor {
   }
 
   private reservationVersion(state: KeyState, offset: number, id: string, version: number, location: string, qty: number): void {
-    const previous = state.reservations.get(id);
-    const previousVersion = typeof previous === 'number' ? previous : previous?.version;
-    if (previousVersion !== undefined && previousVersion >= version) return;
-    if (previous !== undefined && typeof previous !== 'number') this.add(state, offset, previous.location, undefined, 0, -previous.qty);
+    const { reservations: r, names } = this;
+    let slot = state.reservations.get(id);
+    if (slot !== undefined) {
+      if (r.version[slot]! >= version) return;
+      const held = r.place[2 * slot]!;
+      if (held >= 0) this.add(state, offset, names.names[held]!, undefined, 0, -r.qty[slot]!);
+    } else state.reservations.set(id, (slot = r.add()));
     // A release touches its location too (so the position's offset moves like any change).
     this.add(state, offset, location, undefined, 0, qty);
-    state.reservations.set(id, qty === 0 ? version : { version, location, qty });
+    r.version[slot] = version;
+    r.place[2 * slot] = qty === 0 ? -1 : names.id(location);
+    r.qty[slot] = qty;
   }
 
   private state(company: string, sku: string, warehouse: string, key = skuKey(sku, warehouse)): KeyState {

@@ -192,20 +192,20 @@ export class EmbeddedPipeline {
     let writing: Promise<void> = Promise.resolve();
     // Durable in this order: log rows and dead letters, then the source position (a crash in between
     // re-reads the records, and the log deduplicates them).
-    const write = async (deadLetters: DeadLetter[], checkpoint: string, resumeFrom: string) => {
+    const write = async (deadLetters: DeadLetter[], checkpoint: string, resumeFrom: () => Promise<string>) => {
       const staged = this.log.take();
       await writing;
       writing = (async () => {
-        await Promise.all([staged && this.log.write(staged), this.store.insert('dead_letters', deadLetters)]);
-        await this.checkpoints.set(new Map([[checkpoint, resumeFrom]]));
+        const [position] = await Promise.all([resumeFrom(), staged && this.log.write(staged), this.store.insert('dead_letters', deadLetters)]);
+        await this.checkpoints.set(new Map([[checkpoint, position]]));
       })();
       writing.catch(() => {}); // awaited by the next write or at the end
     };
     for (const source of sources) {
       const checkpoint = SOURCE_CHECKPOINT(source.id);
-      let resumeFrom = await this.checkpoints.get(checkpoint);
+      let resumeFrom: (() => Promise<string>) | undefined;
       let deadLetters: DeadLetter[] = [];
-      for await (const batch of source.batches(resumeFrom)) {
+      for await (const batch of source.batches(await this.checkpoints.get(checkpoint))) {
         if (failure()) return;
         summary.events_read += batch.records.length;
         const decoded = decodeBatch(source, batch, keep);

@@ -20,9 +20,13 @@ export class Outputs implements Emitter {
     this.tables = new Map();
     this.rows = 0;
     await Promise.all(
-      [...tables].map(([table, rows]) => {
-        const { columns, tsv } = rows.take();
-        return store.insertTsv(table, columns, tsv);
+      [...tables].map(async ([table, tsv]) => {
+        const { columns, rows } = tsv.take();
+        try {
+          await store.insertTsv(table, columns, rows.chunks());
+        } finally {
+          rows.release();
+        }
       }),
     );
   }

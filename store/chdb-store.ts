@@ -69,8 +69,12 @@ export class ChdbStore implements Store {
   /** Rows go in as TabSeparated: measured ~2× faster than JSONEachRow end to end (no JSON.stringify, cheaper parse). */
   async insert(table: string, rows: readonly object[]): Promise<void> {
     if (rows.length === 0) return;
-    const { columns, tsv } = toTsv(rows);
-    await this.insertTsv(table, columns, tsv);
+    const tsv = toTsv(rows);
+    try {
+      await this.insertTsv(table, tsv.columns, tsv.rows.chunks());
+    } finally {
+      tsv.rows.release();
+    }
   }
 
   /**
@@ -97,8 +101,11 @@ export class ChdbStore implements Store {
       await file.close();
     }
     try {
+      // One thread, no parallel parsing: the engine CPU for the same rows drops by a third (the log's
+      // 1.4 GB in 100k-row inserts: 5.7 → 3.8 s), and the pipeline is CPU-bound on two cores with
+      // processing running beside the insert anyway.
       await this.session.queryAsync(
-        `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM file(${sqlString(path)}, 'TSV', ${sqlString(structure)})`,
+        `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM file(${sqlString(path)}, 'TSV', ${sqlString(structure)}) SETTINGS input_format_parallel_parsing = 0, max_threads = 1, max_insert_threads = 1`,
         { format: 'TSV' },
       );
     } finally {

@@ -3,7 +3,7 @@
  * share (two different ids share a fingerprint with probability ~n/2^64), so deduplication asks
  * the exact structures (ids in memory, the table) only about real duplicates.
  *
- * Open addressing over two Uint32Arrays: one cache miss per lookup or insert, and nothing for the
+ * Open addressing over one Uint32Array of (half, half) pairs: one cache miss per lookup or insert, and nothing for the
  * garbage collector to mark. (A Bloom filter cost ~15 cache misses per event on tens of MB of bits,
  * and its false positives each cost a table lookup.) Grows by doubling at 70% load. 16 bytes a slot:
  * ~23 bytes per id, 230 MB for 10M ids.
@@ -12,15 +12,14 @@
  * without allocating; general libraries hold strings or allocate per entry.
  */
 export class EventIdFilter {
-  private hi: Uint32Array;
-  private lo: Uint32Array;
+  /** Slot i is [2i] = first half, [2i + 1] = second half (never 0 when used): one cache line per probe. */
+  private slots: Uint32Array;
   private mask: number;
   private size = 0;
 
   constructor(capacity: number) {
     const slots = 2 ** Math.max(10, Math.ceil(Math.log2(capacity / MAX_LOAD)));
-    this.hi = new Uint32Array(slots);
-    this.lo = new Uint32Array(slots);
+    this.slots = new Uint32Array(2 * slots);
     this.mask = slots - 1;
   }
 
@@ -37,36 +36,37 @@ export class EventIdFilter {
   /** As `add`, for a caller that has the id's `fingerprint` already (the hot path hashes once). */
   addFingerprint(a: number, b: number): void {
     if (this.insert(a, b)) this.size++;
-    if (this.size > this.hi.length * MAX_LOAD) this.grow();
+    if (this.size > (this.mask + 1) * MAX_LOAD) this.grow();
   }
 
   containsFingerprint(a: number, b: number): boolean {
+    const slots = this.slots;
     for (let slot = a & this.mask; ; slot = (slot + 1) & this.mask) {
-      const lo = this.lo[slot]!;
+      const lo = slots[2 * slot + 1]!;
       if (lo === 0) return false;
-      if (lo === b && this.hi[slot] === a) return true;
+      if (lo === b && slots[2 * slot] === a) return true;
     }
   }
 
   /** Places a fingerprint; false when it was there already. */
   private insert(a: number, b: number): boolean {
+    const slots = this.slots;
     for (let slot = a & this.mask; ; slot = (slot + 1) & this.mask) {
-      const lo = this.lo[slot]!;
+      const lo = slots[2 * slot + 1]!;
       if (lo === 0) {
-        this.hi[slot] = a;
-        this.lo[slot] = b;
+        slots[2 * slot] = a;
+        slots[2 * slot + 1] = b;
         return true;
       }
-      if (lo === b && this.hi[slot] === a) return false;
+      if (lo === b && slots[2 * slot] === a) return false;
     }
   }
 
   private grow(): void {
-    const { hi, lo } = this;
-    this.hi = new Uint32Array(hi.length * 2);
-    this.lo = new Uint32Array(lo.length * 2);
-    this.mask = this.hi.length - 1;
-    for (let i = 0; i < hi.length; i++) if (lo[i] !== 0) this.insert(hi[i]!, lo[i]!);
+    const old = this.slots;
+    this.slots = new Uint32Array(old.length * 2);
+    this.mask = this.slots.length / 2 - 1;
+    for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.insert(old[i]!, old[i + 1]!);
   }
 }
 

@@ -82,3 +82,32 @@ describe('EventLog deduplication', () => {
     expect(duplicates).toBe(odd.length);
   });
 });
+
+describe('EventLog rows', () => {
+  /** The payload column of each staged row, unescaped as ClickHouse reads TabSeparated. */
+  const payloads = (log: EventLog) =>
+    Buffer.concat(log.take()!.tsv)
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((row) => row.split('\t')[8]!.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r' })[c] ?? c));
+
+  it('keep JSON text as received (plain or escaped), and serialize events that came without (CSV, generator)', async () => {
+    const log = new EventLog(fakeStore().store);
+    await log.open();
+    const plain = JSON.stringify(event(1));
+    const tabbed = JSON.stringify(event('x\\y')).replace(',', ',\t');
+    await log.accept(
+      [
+        { event: event(1), position: 0, json: plain, plain: true },
+        { event: event('x\\y'), position: 1, json: tabbed },
+        { event: event(3), position: 2 },
+      ],
+      'src',
+    );
+    const stored = payloads(log);
+    expect(stored[0]).toBe(plain);
+    expect(stored[1]).toBe(tabbed);
+    expect(JSON.parse(stored[2]!)).toEqual(event(3));
+  });
+});

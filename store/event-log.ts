@@ -4,12 +4,15 @@ import type { ChdbStore } from './chdb-store.js';
 import { EventIdFilter, fingerprint } from './event-id-filter.js';
 import { sqlString } from './sql.js';
 import { tsvField } from './tsv.js';
+import { ByteChunks } from './byte-chunks.js';
 
 /** An event offered to the log, with where it came from. */
 export interface LogCandidate {
   event: ErpEvent;
-  /** The source bytes of the event, if any (the log keeps them as received). */
-  raw?: Buffer;
+  /** The event's JSON as received, if the source read JSON (the log keeps it). */
+  json?: string;
+  /** `json` is ASCII without backslash, tab or CR: it and every string in the event go into the row as they are. */
+  plain?: boolean;
   position: number;
 }
 
@@ -89,8 +92,9 @@ export class EventLog {
     const inTable = lookup ? await this.inTable(lookup) : undefined;
     const fresh: LoggedEvent[] = [];
     let duplicates = 0;
+    const sourceField = tsvField(sourceId);
     for (let i = 0; i < candidates.length; i++) {
-      const { event, raw, position } = candidates[i]!;
+      const { event, json, plain, position } = candidates[i]!;
       const id = event.event_id;
       const a = fingerprints[2 * i]!;
       const b = fingerprints[2 * i + 1]!;
@@ -100,7 +104,7 @@ export class EventLog {
         continue;
       }
       const offset = this.next++;
-      this.staged.add(offset, event, raw, sourceId, position, a, b);
+      this.staged.add(offset, event, json, plain === true, sourceField, position, a, b);
       this.filter.addFingerprint(a, b);
       fresh.push({ offset, event });
     }
@@ -125,6 +129,7 @@ export class EventLog {
   async write(staged: StagedLog): Promise<void> {
     await this.store.insertTsv('events', LOG_COLUMNS, staged.tsv);
     this.unwritten = this.unwritten.filter((ids) => ids !== staged.ids);
+    staged.ids.release();
     this.durable = staged.lastOffset;
   }
 
@@ -174,9 +179,7 @@ export class EventLog {
  * on replay.
  */
 class StagingBuffer {
-  private readonly chunks: Buffer[] = [];
-  private buf = Buffer.allocUnsafe(STAGING_CHUNK_BYTES);
-  private at = 0;
+  private readonly out = new ByteChunks();
   private lastOffset = 0;
   /**
    * The staged ids, without keeping their strings (they would live through young-generation GCs
@@ -188,26 +191,18 @@ class StagingBuffer {
   private mask = INDEX_SLOTS - 1;
   size = 0;
 
-  /** Stages a row; `a`, `b` are the event id's `fingerprint`. */
-  add(offset: number, event: ErpEvent, raw: Buffer | undefined, sourceId: string, position: number, a: number, b: number): void {
-    const head = `${offset}\t${tsvField(event.event_id)}\t${event.type}\t${tsvField(event.company)}\t${event.occurred_at}\t${event.ingested_at}\t${tsvField(sourceId)}\t${position}\t`;
-    const clean = raw !== undefined && raw.indexOf(0x5c) === -1 && raw.indexOf(0x09) === -1 && raw.indexOf(0x0a) === -1 && raw.indexOf(0x0d) === -1;
-    const payload = clean ? undefined : tsvField(raw ? raw.toString('utf8') : JSON.stringify(event));
-    // An upper bound (3 bytes per UTF-16 unit) spares measuring the strings exactly.
-    const need = head.length * 3 + (clean ? raw!.length : payload!.length * 3) + 1;
-    if (this.at + need > this.buf.length) {
-      // Full: keep it and start another (no copying of what is staged).
-      this.chunks.push(this.buf.subarray(0, this.at));
-      this.buf = Buffer.allocUnsafe(Math.max(STAGING_CHUNK_BYTES, need));
-      this.at = 0;
-    }
-    this.index(a, b, this.chunks.length * CHUNK_SPAN + this.at);
-    this.at += this.buf.write(head, this.at);
-    if (clean) {
-      this.buf.set(raw!, this.at);
-      this.at += raw!.length;
-    } else this.at += this.buf.write(payload!, this.at);
-    this.buf[this.at++] = 0x0a;
+  /**
+   * Stages a row; `sourceField` is the source id as a TSV field, `a`, `b` are the event id's
+   * `fingerprint`. A `plain` JSON text (see `LogCandidate`) is copied without escaping or encoding.
+   */
+  add(offset: number, event: ErpEvent, json: string | undefined, plain: boolean, sourceField: string, position: number, a: number, b: number): void {
+    const row = plain
+      ? `${offset}\t${event.event_id}\t${event.type}\t${event.company}\t${event.occurred_at}\t${event.ingested_at}\t${sourceField}\t${position}\t${json}`
+      : `${offset}\t${tsvField(event.event_id)}\t${event.type}\t${tsvField(event.company)}\t${event.occurred_at}\t${event.ingested_at}\t${sourceField}\t${position}\t${tsvField(json ?? JSON.stringify(event))}`;
+    // The row stays in one chunk: its id is read back from there.
+    this.out.reserve(3 * row.length + 1);
+    this.index(a, b, this.out.position);
+    this.out.line(row, plain);
     this.lastOffset = offset;
   }
 
@@ -225,7 +220,12 @@ class StagingBuffer {
   }
 
   take(): StagedLog {
-    return { tsv: [...this.chunks, this.buf.subarray(0, this.at)], ids: this, lastOffset: this.lastOffset };
+    return { tsv: this.out.chunks(), ids: this, lastOffset: this.lastOffset };
+  }
+
+  /** The rows are written (and no longer searched): their chunks are reused. */
+  release(): void {
+    this.out.release();
   }
 
   private index(a: number, b: number, row: number): void {
@@ -251,17 +251,13 @@ class StagingBuffer {
     for (let i = 0; i < rows.length; i++) if (slots[2 * i + 1] !== 0) this.place(slots[2 * i]!, slots[2 * i + 1]!, rows[i]!);
   }
 
-  /** Whether the row at `row` (chunk * CHUNK_SPAN + offset) has `expected` as its event_id field. */
+  /** Whether the row at `row` (a `ByteChunks` position) has `expected` as its event_id field. */
   private rowIdEquals(row: number, expected: Buffer): boolean {
-    const chunkIndex = Math.floor(row / CHUNK_SPAN);
-    const chunk = chunkIndex < this.chunks.length ? this.chunks[chunkIndex]! : this.buf;
-    const start = chunk.indexOf(0x09, row % CHUNK_SPAN) + 1; // after the offset column
+    const { chunk, offset } = this.out.chunkAt(row);
+    const start = chunk.indexOf(0x09, offset) + 1; // after the offset column
     return chunk[start + expected.length] === 0x09 && chunk.subarray(start, start + expected.length).equals(expected);
   }
 }
 
 /** Initial slots of a staging index (grows by doubling). */
 const INDEX_SLOTS = 1 << 12;
-/** Row positions are chunk * CHUNK_SPAN + offset; chunks are far smaller than this. */
-const CHUNK_SPAN = 2 ** 32;
-const STAGING_CHUNK_BYTES = 8 << 20;

@@ -1,3 +1,5 @@
+import { ByteChunks } from './byte-chunks.js';
+
 /** TabSeparated escaping for one field: the only characters TSV gives meaning to. */
 const SPECIAL = /[\\\t\n\r]/;
 const SPECIAL_ALL = /[\\\t\n\r]/g;
@@ -26,43 +28,33 @@ export function tsvValue(value: unknown): string {
 }
 
 /**
- * Accumulates rows of one table as TSV text, serializing each row when it is added: the row objects
- * die young instead of piling up until the write (which made them survive into the old generation).
- * Columns are the first row's keys; every row must have the same keys.
+ * Accumulates rows of one table as TSV bytes, serializing each row when it is added: the row objects
+ * die young instead of piling up until the write. Columns are the first row's keys; every row must
+ * have the same keys.
  */
 export class TsvRows {
   private columns: string[] | undefined;
-  private lines: string[] = [];
-  /** Lines already packed into buffers (off the JS heap) in groups of LINES_PER_CHUNK. */
-  private chunks: Buffer[] = [];
+  private readonly values: string[] = [];
+  private out = new ByteChunks();
 
   add(row: object): void {
     const r = row as Record<string, unknown>;
     const columns = (this.columns ??= Object.keys(r));
-    let line = '';
-    for (let c = 0; c < columns.length; c++) line += (c ? '\t' : '') + tsvValue(r[columns[c]!]);
-    this.lines.push(line);
-    if (this.lines.length >= LINES_PER_CHUNK) this.pack();
+    const values = this.values;
+    for (let c = 0; c < columns.length; c++) values[c] = tsvValue(r[columns[c]!]);
+    this.out.line(values.join('\t'));
   }
 
-  /** The rows so far, and starts empty again. */
-  take(): { columns: string[]; tsv: Buffer } {
-    this.pack();
-    const taken = { columns: this.columns ?? [], tsv: this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks) };
-    this.chunks = [];
+  /** The rows so far (to `release` once written), and starts empty again. */
+  take(): { columns: string[]; rows: ByteChunks } {
+    const taken = { columns: this.columns ?? [], rows: this.out };
+    this.out = new ByteChunks();
     return taken;
-  }
-
-  private pack(): void {
-    if (this.lines.length) this.chunks.push(Buffer.from(this.lines.join('\n') + '\n'));
-    this.lines = [];
   }
 }
 
-const LINES_PER_CHUNK = 2048;
-
 /** Rows of objects with the same keys as TSV (columns in the first row's key order). */
-export function toTsv(rows: readonly object[]): { columns: string[]; tsv: Buffer } {
+export function toTsv(rows: readonly object[]): { columns: string[]; rows: ByteChunks } {
   const out = new TsvRows();
   for (const row of rows) out.add(row);
   return out.take();

@@ -39,11 +39,13 @@ export class GeneratorSource implements Source {
       if (position <= skip) continue;
       records.push({ position, raw: '', rawBytes: 0, value: event });
       if (records.length >= this.batchRecords) {
-        yield { records, resumeFrom: String(position), progress: { done: position } };
+        const at = String(position);
+        yield { records, resumeFrom: async () => at, progress: { done: position } };
         records = [];
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
-    yield { records, resumeFrom: String(Math.max(position, skip)), progress: { done: position } };
+    const at = String(Math.max(position, skip));
+    yield { records, resumeFrom: async () => at, progress: { done: position } };
   }
 }
