@@ -23,9 +23,9 @@ interface KeyState {
   sku: string;
   warehouse: string;
   positions: Map<string, Position>;
-  /** The slot (in `AppliedMoves`) of each move's latest applied version, so that a correction replaces it exactly. */
+  /** The slot (in the processor's `moves`) of each move's latest applied version, so that a correction replaces it exactly. */
   moves: Map<string, number>;
-  /** The slot (in `AppliedReservations`) of each reservation's latest applied version. */
+  /** The slot (in the processor's `reservations`) of each reservation's latest applied version. */
   reservations: Map<string, number>;
 }
 
