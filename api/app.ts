@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Store } from '../store/store.js';
+import { kpiRouter } from './kpi-route.js';
 import { ledgerRouter } from './ledger-route.js';
 
 /** The HTTP API. Later routes (KPIs, alerts, dashboards) mount on the same app. */
@@ -10,6 +11,7 @@ export function createApp(store: Store): express.Express {
     res.json({ status: 'ok' });
   });
   app.use('/api/v1/ledger', ledgerRouter(store));
+  app.use('/api/v1/kpis', kpiRouter(store));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });

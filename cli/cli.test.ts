@@ -51,6 +51,25 @@ describe('ledgerline CLI', () => {
     expect(Object.keys(rows[0]).sort()).toEqual(['available', 'company', 'in_transit', 'location', 'on_hand', 'quarantined', 'reserved', 'sku', 'warehouse']);
   }, 120_000);
 
+  it('kpi lists the catalogue and prints a KPI as JSON lines; an unknown KPI is a usage error', async () => {
+    const dir = tempDir('kpi');
+    await writeDataset({ seed: 5, days: 30, skus: 20, warehouses: 2, out: dir });
+    const dataDir = join(dir, 'data');
+    expect((await runCli(['run', '--once', '--input', join(dir, 'events.jsonl'), '--data-dir', dataDir])).code).toBe(0);
+    const list = await runCli(['kpi', '--list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout.trim().split('\n').map((l) => JSON.parse(l).name)).toContain('supplier_otif');
+    const weekly = await runCli(['kpi', 'fill_rate_line', '--by', 'warehouse', '--grain', 'week', '--data-dir', dataDir]);
+    expect(weekly.code, weekly.stderr).toBe(0);
+    const rows = weekly.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.length).toBeGreaterThan(2);
+    expect(new Set(rows.map((r) => r.dimension))).toEqual(new Set(['WH1', 'WH2']));
+    for (const r of rows) expect(Object.keys(r)).toEqual(['period', 'dimension', 'numerator', 'denominator', 'value']);
+    const unknown = await runCli(['kpi', 'nope', '--data-dir', dataDir]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown KPI "nope" \(known: otif_line/);
+  }, 120_000);
+
   it('sql is read-only and reports engine errors as one line', async () => {
     const dataDir = join(tempDir('sql'), 'data');
     expect((await runCli(['run', '--once', '--data-dir', dataDir])).code).toBe(0);
@@ -63,7 +82,7 @@ describe('ledgerline CLI', () => {
   }, 60_000);
 
   it('answers usage mistakes with exit code 2 and the usage', async () => {
-    for (const args of [['frobnicate'], ['run', '--input', '/nonexistent/x.jsonl', '--once'], ['ledger', '--as-of', 'yesterday'], ['generate', '--seed', '1']]) {
+    for (const args of [['frobnicate'], ['run', '--input', '/nonexistent/x.jsonl', '--once'], ['ledger', '--as-of', 'yesterday'], ['generate', '--seed', '1'], ['kpi'], ['kpi', 'otif_line', '--from', 'yesterday']]) {
       const r = await runCli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(/^ledgerline: .+\nusage:/);

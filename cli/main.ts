@@ -7,6 +7,8 @@ import { UsageError } from './errors.js';
 const USAGE = `usage:
   ledgerline run --input PATH... [--data-dir D] [--once] [--port N]
   ledgerline ledger [--as-of ISO] [--sku X] [--location Y] [--warehouse W] [--format json] [--data-dir D]
+  ledgerline kpi NAME [--by DIM] [--grain day|week] [--from ISO] [--to ISO] [--format json] [--data-dir D]
+  ledgerline kpi --list
   ledgerline sql "SELECT …" [--data-dir D]
   ledgerline generate --seed N --days D --skus S --warehouses W --out DIR [--start YYYY-MM-DD]
                       [--late-share 0.05] [--late-max-days 3] [--dup-share 0.005]
@@ -20,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./run-command.js')).runCommand(rest, loadConfig());
     case 'ledger':
       return (await import('./ledger-command.js')).ledgerCommand(rest, loadConfig());
+    case 'kpi':
+      return (await import('./kpi-command.js')).kpiCommand(rest, loadConfig());
     case 'sql':
       return (await import('./sql-command.js')).sqlCommand(rest, loadConfig());
     case 'generate':

@@ -5,7 +5,9 @@ import { eventKeys } from '../events/keys.js';
 import { decodeBatch, type DeadLetter } from '../ingest/decode.js';
 import type { Source } from '../ingest/source.js';
 import { LedgerProcessor } from '../processors/ledger.js';
+import { fulfilmentProcessor } from '../processors/fulfilment.js';
 import { MasterDataProcessor } from '../processors/master-data.js';
+import { procurementProcessor } from '../processors/procurement.js';
 import type { Processor } from '../processors/processor.js';
 import type { ErpEvent } from '../events/schema.js';
 import type { ChdbStore } from '../store/chdb-store.js';
@@ -30,7 +32,7 @@ export interface RunSummary {
 
 /** The processors of the embedded job, in the order they see each record. */
 export function embeddedProcessors(): Processor[] {
-  return [new MasterDataProcessor(), new LedgerProcessor()];
+  return [new MasterDataProcessor(), new LedgerProcessor(), fulfilmentProcessor(), procurementProcessor()];
 }
 
 /** Rows buffered by processors before they are written and offsets committed. */

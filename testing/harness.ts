@@ -61,6 +61,8 @@ const COMPARABLE: Record<string, string> = {
   ledger_movements: '*',
   ledger_reservations: '*',
   ledger_positions: '*',
+  sales_line_outcomes: '*',
+  purchase_line_outcomes: '*',
 };
 
 /** Per table: row count and an order-independent hash of the rows. */

@@ -22,7 +22,7 @@ async function generate(opts: GeneratorOptions) {
 
 const SMALL: GeneratorOptions = { seed: 1, days: 30, skus: 12, warehouses: 2 };
 const MODERATE: GeneratorOptions = { seed: 1, days: 60, skus: 30, warehouses: 3 };
-const FILES = ['events.jsonl', 'truth/ledger.jsonl', 'truth/exceptions.jsonl', 'truth/summary.json'];
+const FILES = ['events.jsonl', 'truth/ledger.jsonl', 'truth/exceptions.jsonl', 'truth/sales_lines.jsonl', 'truth/purchase_lines.jsonl', 'truth/summary.json'];
 
 describe('determinism', () => {
   it('same options give byte-identical files; another seed gives different output', async () => {

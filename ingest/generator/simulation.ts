@@ -21,10 +21,12 @@
  *
  * Scale. Work and output are linear in skus × warehouses × days; state is per SKU×warehouse plus open
  * documents (a few days of order lines, POs within lead time, transfers in transit), so memory does not
- * grow with the length of the stream. At the built-in rates there are about 1.5 distinct events per
- * SKU×warehouse per day (a customer line is ~5 events: line, reservation, shipment, release, done;
- * plus POs, receipts, quality checks, bills, counts, transfers), plus master data and duplicateShare
- * redeliveries (late events are moved, not added). Demand levels are lognormal across SKUs, so small
+ * grow with the length of the stream, except for the line-level truth (line-outcomes.ts): ~65 bytes
+ * of typed-array columns per sales or purchase line ever created (~13 MB per million events, up to
+ * twice that as the columns grow by doubling). At the built-in rates there are about 1.5 distinct
+ * events per SKU×warehouse per day (a customer line is ~5 events: line, reservation, shipment,
+ * release, done; plus POs, receipts, quality checks, bills, counts, transfers), plus master data and
+ * duplicateShare redeliveries (late events are moved, not added). Demand levels are lognormal across SKUs, so small
  * runs vary by seed. Measured with seed 1 over 365 days × 4 warehouses:
  *   200 SKUs ≈ 0.45M events (~210 MB), 900 SKUs ≈ 2.1M (~1 GB), 4500 SKUs ≈ 10.6M (~5.1 GB).
  *
@@ -37,12 +39,15 @@ import { Rng } from './random.js';
 import { makeSkuDemand, planningStats, promoLift, sampleOrders, type SkuDemand } from './demand.js';
 import { StreamPerturber, type TimedEvent } from './emitter.js';
 import { DAY_MS, HOUR_MS, IsoFormatter, MINUTE_MS } from './time.js';
+import { PoLineOutcomes, SaleLineOutcomes } from './line-outcomes.js';
 import {
   compareLedgerRows,
   emptyCounts,
   type ExceptionKind,
   type ExceptionLabel,
   type LedgerRow,
+  type PurchaseLineTruth,
+  type SalesLineTruth,
   type SimulationStats,
   type Truth,
 } from './truth.js';
@@ -164,6 +169,9 @@ interface Cell {
 
 interface SaleLine {
   id: string;
+  /** N of `sale.order.line:N` (id) and of `sale.order:N` (orderId). */
+  no: number;
+  orderNo: number;
   orderId: string;
   cell: Cell;
   customer: string;
@@ -171,6 +179,7 @@ interface SaleLine {
   remaining: number;
   price: number;
   orderedAt: string;
+  orderedMs: number;
   orderDay: number;
   requestedDay: number;
   committedDay: number;
@@ -187,6 +196,9 @@ interface SaleLine {
 
 interface PoLine {
   id: string;
+  /** N of `purchase.order.line:N` (id) and of `purchase.order:N` (orderId). */
+  no: number;
+  orderNo: number;
   orderId: string;
   cell: Cell;
   vendor: Vendor;
@@ -194,6 +206,7 @@ interface PoLine {
   remaining: number;
   price: number;
   orderedAt: string;
+  orderedMs: number;
   orderDay: number;
   plannedDay: number;
   originalPlannedDay: number;
@@ -296,6 +309,9 @@ export class Simulation {
   private distinct = 0;
   private salesLines = 0;
   private purchaseLines = 0;
+  /** Line-level outcome truth: one small record per sales / purchase line. */
+  private saleOutcomes!: SaleLineOutcomes;
+  private poOutcomes!: PoLineOutcomes;
   private emitter!: StreamPerturber;
 
   constructor(opts: GeneratorOptions, hooks: SimulationHooks = {}) {
@@ -330,6 +346,59 @@ export class Simulation {
       counts: { ...this.counts },
       stats: this.stats(),
     };
+  }
+
+  /**
+   * truth/sales_lines.jsonl: one row per sales order line, in numeric line-number order (truth.ts).
+   * Valid once `events()` is exhausted; rows are made one at a time (a big run has millions).
+   */
+  *salesLineTruth(): Generator<SalesLineTruth> {
+    if (!this.finished) throw new Error('salesLineTruth() is valid only after events() has been exhausted');
+    for (const r of this.saleOutcomes.records()) {
+      const cell = this.cells[r.cell] as Cell;
+      yield {
+        line_id: r.lineId,
+        order_id: r.orderId,
+        sku: cell.sku.sku,
+        warehouse: cell.wh.id,
+        customer: r.customer,
+        ordered_at: this.iso(r.orderedMs),
+        committed_date: this.noon(r.committedDay),
+        requested_date: this.noon(r.requestedDay),
+        qty_ordered: r.qty,
+        state: r.state,
+        delivered_qty: r.delivered,
+        first_shipment_at: r.firstShipmentMs === null ? null : this.iso(r.firstShipmentMs),
+        first_shipment_qty: r.firstShipmentQty,
+        completed_at: r.completedMs === null ? null : this.iso(r.completedMs),
+      };
+    }
+  }
+
+  /** truth/purchase_lines.jsonl: one row per purchase order line, in numeric line-number order (truth.ts). */
+  *purchaseLineTruth(): Generator<PurchaseLineTruth> {
+    if (!this.finished) throw new Error('purchaseLineTruth() is valid only after events() has been exhausted');
+    for (const r of this.poOutcomes.records()) {
+      const cell = this.cells[r.cell] as Cell;
+      yield {
+        line_id: r.lineId,
+        order_id: r.orderId,
+        sku: cell.sku.sku,
+        warehouse: cell.wh.id,
+        vendor: r.vendor,
+        ordered_at: this.iso(r.orderedMs),
+        planned_date: this.noon(r.plannedDay),
+        original_planned_date: this.noon(r.originalPlannedDay),
+        qty_ordered: r.qty,
+        state: r.state,
+        received_qty: r.received,
+        first_receipt_at: r.firstReceiptMs === null ? null : this.iso(r.firstReceiptMs),
+        first_receipt_qty: r.firstReceiptQty,
+        completed_at: r.completedMs === null ? null : this.iso(r.completedMs),
+        received_on_time_qty: r.receivedOnTime,
+        received_by_planned_day_qty: r.receivedByPlannedDay,
+      };
+    }
   }
 
   private stats(): SimulationStats {
@@ -388,6 +457,8 @@ export class Simulation {
     this.distinct = 0;
     this.salesLines = 0;
     this.purchaseLines = 0;
+    this.saleOutcomes = new SaleLineOutcomes();
+    this.poOutcomes = new PoLineOutcomes((day) => this.dayMs(day) + 12 * HOUR_MS);
 
     const loc = (id: string, name: string, usage: LocationUsageName, warehouse: string | null, whIdx: number, quarantine: boolean, slot: Loc['slot']): Loc => ({
       id,
@@ -574,6 +645,11 @@ export class Simulation {
     return sku.cells[whIdx] as Cell;
   }
 
+  /** Index of a cell in `cells` (SKU-major, as reset() builds it). */
+  private cellIndex(cell: Cell): number {
+    return cell.sku.idx * this.warehouses.length + cell.wh.idx;
+  }
+
   /**
    * Emits a done stock move and applies it to the system stock. `physical` says whether goods really
    * moved (false for inventory adjustments, which correct the system to the count).
@@ -715,6 +791,7 @@ export class Simulation {
       },
       ms,
     );
+    this.saleOutcomes.version(line.no, line.version, line.orderNo, this.cellIndex(cell), line.customer, line.orderedMs, line.requestedDay, line.committedDay, line.qty, state);
   }
 
   private poLineEvent(po: PoLine, ms: number, state: 'confirmed' | 'done'): void {
@@ -743,6 +820,7 @@ export class Simulation {
       },
       ms,
     );
+    this.poOutcomes.version(po.no, po.version, po.orderNo, this.cellIndex(cell), po.vendor.id, po.orderedMs, po.plannedDay, po.originalPlannedDay, po.qty, state);
   }
 
   /** An inventory count plus its adjustment move; returns the ids. */
@@ -936,6 +1014,7 @@ export class Simulation {
       picking: this.newPicking(),
       lot,
     });
+    this.poOutcomes.receipt(po.no, qty, ms);
     po.remaining -= qty;
     cell.onOrder -= qty;
     if (po.receipts === 1 && po.remaining > 0) {
@@ -999,6 +1078,7 @@ export class Simulation {
         sales_line_id: line.id,
         picking: this.newPicking(),
       });
+      this.saleOutcomes.delivery(line.no, qty, ms);
       // The reservation is released at the same instant the move is done.
       this.setReservation(line, 0, ms);
       const first = !line.shippedAny;
@@ -1046,15 +1126,20 @@ export class Simulation {
       const committedDay = requestedDay + (rng.chance(0.3) ? 1 : 0);
       const shipDay = requestedDay + (rng.chance(CARRIER_DELAY_SHARE) ? rng.int(1, 3) : 0);
       const promo = promoLift(sku.demand, d) > 1;
+      const no = ++this.seq.saleLine;
+      const orderNo = ++this.seq.saleOrder;
       const line: SaleLine = {
-        id: `sale.order.line:${++this.seq.saleLine}`,
-        orderId: `sale.order:${++this.seq.saleOrder}`,
+        id: `sale.order.line:${no}`,
+        no,
+        orderNo,
+        orderId: `sale.order:${orderNo}`,
         cell,
         customer: rng.pickSkewed(this.customers),
         qty: o.qty,
         remaining: o.qty,
         price: Math.max(0.01, round2(sku.price * (promo ? 0.85 : 1) * (1 - rng.uniform(0, 0.08)))),
         orderedAt: this.iso(ms),
+        orderedMs: ms,
         orderDay: d,
         requestedDay,
         committedDay,
@@ -1169,15 +1254,15 @@ export class Simulation {
       decisions.push({ cell, qty: Math.max(cell.pack, Math.ceil(need / cell.pack) * cell.pack) });
     }
     const times = this.spread(decisions.length, base + 21 * HOUR_MS + 30 * MINUTE_MS, base + 22 * HOUR_MS + 30 * MINUTE_MS);
-    const orderIds = new Map<string, string>();
+    const orderNos = new Map<string, number>();
     decisions.forEach((dec, i) => {
       const ms = this.at(times[i] as number);
       const vendor = dec.cell.sku.vendor;
       const key = `${vendor.id}|${dec.cell.wh.id}`;
-      let orderId = orderIds.get(key);
-      if (!orderId) {
-        orderId = `purchase.order:${++this.seq.po}`;
-        orderIds.set(key, orderId);
+      let orderNo = orderNos.get(key);
+      if (orderNo === undefined) {
+        orderNo = ++this.seq.po;
+        orderNos.set(key, orderNo);
       }
       const rng = this.rng;
       const normal = dec.cell.sku.vendorPrice;
@@ -1187,7 +1272,7 @@ export class Simulation {
         const factor = rng.uniform(3.2, 8);
         price = rng.chance(0.5) ? round2(normal * factor) : Math.max(0.01, round2(normal / factor));
       }
-      const po = this.placePo(d, ms, dec.cell, dec.qty, price, orderId);
+      const po = this.placePo(d, ms, dec.cell, dec.qty, price, orderNo);
       if (mispriced) this.mispricedLabel(d, po);
       if (rng.chance(DUPLICATE_PO_SHARE)) this.pendingDuplicates.push(po);
     });
@@ -1201,19 +1286,23 @@ export class Simulation {
   }
 
   /** Creates, emits and schedules a PO line. */
-  private placePo(d: number, ms: number, cell: Cell, qty: number, price: number, orderId: string): PoLine {
+  private placePo(d: number, ms: number, cell: Cell, qty: number, price: number, orderNo: number): PoLine {
     const rng = this.rng;
     const vendor = cell.sku.vendor;
     const plannedDay = d + vendor.leadDays;
+    const no = ++this.seq.poLine;
     const po: PoLine = {
-      id: `purchase.order.line:${++this.seq.poLine}`,
-      orderId,
+      id: `purchase.order.line:${no}`,
+      no,
+      orderNo,
+      orderId: `purchase.order:${orderNo}`,
       cell,
       vendor,
       qty,
       remaining: qty,
       price,
       orderedAt: this.iso(ms),
+      orderedMs: ms,
       orderDay: d,
       plannedDay,
       originalPlannedDay: plannedDay,
@@ -1255,7 +1344,7 @@ export class Simulation {
     let i = 0;
     for (const orig of dups) {
       const ms = this.at(times[i++] as number);
-      const dup = this.placePo(d, ms, orig.cell, orig.qty, orig.price, `purchase.order:${++this.seq.po}`);
+      const dup = this.placePo(d, ms, orig.cell, orig.qty, orig.price, ++this.seq.po);
       this.exception('duplicate_po', d, orig.cell, { purchase_line_id: orig.id, duplicate_purchase_line_id: dup.id }, `same line placed twice (${orig.qty} units at ${orig.price}); both received`);
       if (Math.abs(Math.log(dup.price / dup.cell.sku.vendorPrice)) >= Math.log(3)) this.mispricedLabel(d, dup);
     }

@@ -6,6 +6,19 @@
  *   reservation at an internal or transit location, sorted by sku then location (plain code-unit string
  *   order, so `WH10` sorts before `WH2`).
  * - `truth/exceptions.jsonl`: one labelled business exception per line (see `ExceptionKind`).
+ * - `truth/sales_lines.jsonl`: the outcome of every sales order line (every line that got at least one
+ *   sales_order_line event), one `SalesLineTruth` per line, sorted by line_id in the numeric order of its
+ *   number (`sale.order.line:2` before `sale.order.line:10`).
+ * - `truth/purchase_lines.jsonl`: the outcome of every purchase order line, one `PurchaseLineTruth` per
+ *   line, sorted the same way (`purchase.order.line:N`). Both lines of a `duplicate_po` are rows.
+ *
+ * In the line files, "last version" is the line event with the highest `version`: the simulation's
+ * final state of the line, which is also its latest occurred_at, whatever the file order (the stream
+ * emits some versions late, so a higher version can come first). Instants are the `occurred_at` the
+ * simulation put on the events (event time, never emission order), as ISO strings exactly as emitted.
+ * Quantities are integer units. Lines still open when the simulation ends are rows too (state
+ * 'confirmed', possibly part-delivered). The simulation has no customer or vendor returns, and it only
+ * cancels sales lines that have shipped nothing, so a cancelled line has delivered_qty 0.
  */
 
 /** One row of the final ledger. Quantities are integer units. */
@@ -23,6 +36,85 @@ export interface LedgerRow {
   quarantined: number;
   /** on_hand − quarantined − reserved. */
   available: number;
+}
+
+/** One row of truth/sales_lines.jsonl: a sales order line and how it was delivered. */
+export interface SalesLineTruth {
+  /** `sale.order.line:N`, as in the events. */
+  line_id: string;
+  /** `sale.order:N`, as in the events. */
+  order_id: string;
+  sku: string;
+  /** The warehouse that ships the line (`WHn`). */
+  warehouse: string;
+  /** `CUST-nnnn`, as in the events. */
+  customer: string;
+  /** ISO instant the line was ordered (its `ordered_at`, as emitted). */
+  ordered_at: string;
+  /** `committed_date` of the line's last version (ISO, 12:00Z of the day), or null. */
+  committed_date: string | null;
+  /** `requested_date` of the line's last version (ISO, 12:00Z of the day), or null. */
+  requested_date: string | null;
+  /** `qty_ordered` of the line's last version. */
+  qty_ordered: number;
+  /** `state` of the line's last version: 'done' once fully delivered, 'cancelled', else 'confirmed'. */
+  state: 'confirmed' | 'done' | 'cancelled';
+  /**
+   * Total qty of the done stock moves linked to the line (sales_line_id) into a customer-usage
+   * location, net of customer returns (the simulation has none). 0 if nothing shipped.
+   */
+  delivered_qty: number;
+  /** occurred_at of the line's first delivery move (ISO), or null if nothing shipped. */
+  first_shipment_at: string | null;
+  /** qty of that first delivery move; 0 if nothing shipped. */
+  first_shipment_qty: number;
+  /**
+   * occurred_at of the delivery move after which the cumulative delivered qty (in occurred_at order)
+   * first reached qty_ordered, or null if it never did (open, part-delivered or cancelled lines).
+   */
+  completed_at: string | null;
+}
+
+/** One row of truth/purchase_lines.jsonl: a purchase order line and how it was received. */
+export interface PurchaseLineTruth {
+  /** `purchase.order.line:N`, as in the events. */
+  line_id: string;
+  /** `purchase.order:N`, as in the events (a duplicate PO line is on an order of its own). */
+  order_id: string;
+  sku: string;
+  /** The receiving warehouse (`WHn`). */
+  warehouse: string;
+  /** `VEND-nnn`, as in the events. */
+  vendor: string;
+  /** ISO instant the line was ordered (its `ordered_at`, as emitted). */
+  ordered_at: string;
+  /** `planned_date` of the line's last version (ISO, 12:00Z of the day): vendor reschedules included. */
+  planned_date: string;
+  /** `original_planned_date` of the line's last version (ISO), or null. */
+  original_planned_date: string | null;
+  /** `qty_ordered` of the line's last version. */
+  qty_ordered: number;
+  /** `state` of the line's last version: 'done' once fully received, else 'confirmed'. */
+  state: 'confirmed' | 'done';
+  /**
+   * Total qty of the done stock moves linked to the line (purchase_line_id) out of a supplier-usage
+   * location, i.e. received from the vendor, into Stock or Quality. Goods later scrapped by a failed
+   * quality check still count as received; the Quality → Stock/Scrap moves of the same line do not.
+   */
+  received_qty: number;
+  /** occurred_at of the line's first receipt move (ISO), or null if nothing was received. */
+  first_receipt_at: string | null;
+  /** qty of that first receipt move; 0 if nothing was received. */
+  first_receipt_qty: number;
+  /**
+   * occurred_at of the receipt move after which the cumulative received qty (in occurred_at order)
+   * first reached qty_ordered, or null if it never did.
+   */
+  completed_at: string | null;
+  /** Sum of the qty of the line's receipt moves whose occurred_at ≤ planned_date (last version). */
+  received_on_time_qty: number;
+  /** Sum of the qty of the line's receipt moves before the end (UTC) of the planned date's day (last version). */
+  received_by_planned_day_qty: number;
 }
 
 export const EXCEPTION_KINDS = [

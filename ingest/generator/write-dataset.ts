@@ -3,6 +3,8 @@
  *   OUT/events.jsonl            one JSON event per line, in emission order
  *   OUT/truth/ledger.jsonl      the final ledger (truth.ts), sorted by sku then location
  *   OUT/truth/exceptions.jsonl  one labelled exception per line, in the order they happened
+ *   OUT/truth/sales_lines.jsonl     one outcome row per sales order line (truth.ts), by line number
+ *   OUT/truth/purchase_lines.jsonl  one outcome row per purchase order line (truth.ts), by line number
  *   OUT/truth/summary.json      resolved options and counts (no timings: same options ⇒ same bytes)
  *
  * Events and labels stream through buffered write streams with backpressure; nothing holds all
@@ -78,6 +80,21 @@ class LineWriter {
   }
 }
 
+/** Writes rows as JSON lines, one at a time (there can be millions). */
+async function writeRows(path: string, rows: Iterable<object>): Promise<void> {
+  const w = new LineWriter(path);
+  try {
+    for (const row of rows) {
+      const p = w.add(`${JSON.stringify(row)}\n`);
+      if (p) await p;
+    }
+  } catch (e) {
+    await Promise.allSettled([w.close()]);
+    throw e;
+  }
+  await w.close();
+}
+
 export async function writeDataset(opts: WriteDatasetOptions): Promise<WriteDatasetResult> {
   const started = performance.now();
   const { out, onProgress, ...genOpts } = opts;
@@ -122,6 +139,9 @@ export async function writeDataset(opts: WriteDatasetOptions): Promise<WriteData
     if (w) await w;
   }
   await ledger.close();
+
+  await writeRows(join(out, 'truth', 'sales_lines.jsonl'), sim.salesLineTruth());
+  await writeRows(join(out, 'truth', 'purchase_lines.jsonl'), sim.purchaseLineTruth());
 
   const s = truth.stats;
   const counts = Object.fromEntries(EXCEPTION_KINDS.map((k) => [k, truth.counts[k]]));

@@ -1,0 +1,38 @@
+/**
+ * What a KPI is, in one shape: each definition (one file per KPI family in this folder) says in
+ * words what it measures and gives the SQL that yields one row per counted unit (a line, an order)
+ * with its period date, its dimensions and its numerator and denominator. `store/kpi-query.ts`
+ * aggregates those rows by period and dimension; nothing else computes KPIs.
+ */
+
+export const GRAINS = ['day', 'week'] as const;
+export type Grain = (typeof GRAINS)[number];
+
+export interface KpiDefinition {
+  /** CLI/API name, snake_case. */
+  name: string;
+  title: string;
+  /** What it measures, in words, for the catalogue. */
+  definition: string;
+  /** numerator ÷ denominator, in words. */
+  formula: string;
+  /** How the edge cases are treated (cancelled lines, returns, zero quantities, missing dates…). */
+  edgeCases: string[];
+  /** The date a unit is counted in (its period), in words. */
+  periodBy: string;
+  /** Dimensions by name: the SQL expression over `units` that gives the value. */
+  dimensions: Record<string, string>;
+  /**
+   * SQL yielding one row per counted unit with: `period_at` (DateTime64), the columns the dimension
+   * expressions use, `num` and `den` (Float64). It may use `{stream_day:Date}`: the day of the latest
+   * event time the pipeline has seen (units due that day or later are not judged yet).
+   */
+  units: string;
+}
+
+/** Stream time: the latest event time in the outcome facts (a unit due later is not judged yet). */
+const latest = (table: string, columns: string[]) =>
+  `(SELECT ifNull(greatest(${columns.map((c) => `ifNull(max(${c}), toDateTime64(0, 3, 'UTC'))`).join(', ')}), toDateTime64(0, 3, 'UTC')) FROM ${table})`;
+export const STREAM_TIME_SQL = `SELECT greatest(
+    ${latest('sales_line_outcomes', ['ordered_at', 'first_shipment_at', 'completed_at'])},
+    ${latest('purchase_line_outcomes', ['ordered_at', 'first_receipt_at', 'completed_at'])}) AS stream_time, toString(toDate(stream_time)) AS stream_day`;

@@ -1,0 +1,70 @@
+import { KPIS } from '../kpis/catalogue.js';
+import { GRAINS, STREAM_TIME_SQL, type Grain, type KpiDefinition } from '../kpis/kpi.js';
+import type { Store } from './store.js';
+
+export interface KpiRequest {
+  name: string;
+  /** A dimension of the KPI; default company. */
+  by?: string;
+  grain?: Grain;
+  /** Periods from this instant (inclusive) to that one (exclusive), by the KPI's period date. */
+  from?: string;
+  to?: string;
+  /** Only these companies (API keys limited to some). */
+  companies?: readonly string[];
+}
+
+/** One period × dimension value of a KPI. `value` is null when nothing was counted (denominator 0). */
+export interface KpiRow {
+  period: string;
+  dimension: string;
+  numerator: number;
+  denominator: number;
+  value: number | null;
+}
+
+/** A request that names an unknown KPI, dimension or grain: the caller's mistake, with the choices. */
+export class KpiRequestError extends Error {}
+
+export function kpiDefinition(name: string): KpiDefinition {
+  const kpi = KPIS.get(name);
+  if (!kpi) throw new KpiRequestError(`unknown KPI "${name}" (known: ${[...KPIS.keys()].join(', ')})`);
+  return kpi;
+}
+
+/** A KPI by period and dimension, aggregated in the store from the definition's units. */
+export async function queryKpi(store: Store, request: KpiRequest): Promise<KpiRow[]> {
+  const kpi = kpiDefinition(request.name);
+  const by = request.by ?? 'company';
+  const dimension = kpi.dimensions[by];
+  if (dimension === undefined) throw new KpiRequestError(`${kpi.name} cannot be broken down by "${by}" (by: ${Object.keys(kpi.dimensions).join(', ')})`);
+  const grain = request.grain ?? 'day';
+  if (!GRAINS.includes(grain)) throw new KpiRequestError(`grain "${grain}": expected ${GRAINS.join(' or ')}`);
+
+  const [time] = await store.query<{ stream_day: string }>(STREAM_TIME_SQL);
+  const params: Record<string, unknown> = { stream_day: time?.stream_day ?? '1970-01-01' };
+  const where: string[] = [];
+  if (request.from !== undefined) {
+    where.push("period_at >= parseDateTime64BestEffort({from:String}, 3, 'UTC')");
+    params.from = request.from;
+  }
+  if (request.to !== undefined) {
+    where.push("period_at < parseDateTime64BestEffort({to:String}, 3, 'UTC')");
+    params.to = request.to;
+  }
+  if (request.companies) {
+    where.push('company IN {companies:Array(String)}');
+    params.companies = request.companies;
+  }
+  const period = grain === 'week' ? 'toMonday(period_at)' : 'toDate(period_at)';
+  return store.query<KpiRow>(
+    `SELECT toString(${period}) AS period, toString(${dimension}) AS dimension,
+            round(sum(num), 6) AS numerator, round(sum(den), 6) AS denominator,
+            if(denominator = 0, NULL, round(numerator / denominator, 6)) AS value
+     FROM (${kpi.units})
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     GROUP BY period, dimension
+     ORDER BY period, dimension`,
+    params,
+  );
+}
