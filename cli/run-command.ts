@@ -38,7 +38,7 @@ export async function runCommand(argv: string[], config: Config): Promise<number
     const server = createApp(store).listen(port, config.LEDGERLINE_HOST);
     await once(server, 'listening');
     const address = server.address() as AddressInfo;
-    process.stderr.write(`ledgerline: serving the API on http://${config.LEDGERLINE_HOST}:${address.port} (GET /health, /api/v1/ledger); Ctrl-C stops\n`);
+    process.stderr.write(`ledgerline: serving the API on http://${config.LEDGERLINE_HOST}:${address.port} (GET /health, /api/v1/ledger, /api/v1/kpis); Ctrl-C stops\n`);
     await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     server.close();
     return 0;
