@@ -10,6 +10,7 @@ import { EmbeddedPipeline, embeddedProcessors } from '../runtime/embedded-pipeli
 import { openStore } from '../cli/open-store.js';
 import type { ChdbStore } from '../store/chdb-store.js';
 import { tempDir, testConfig } from '../testing/harness.js';
+import { kpiSettings } from '../kpis/kpi.js';
 import { createApp } from './app.js';
 
 let store: ChdbStore;
@@ -26,7 +27,7 @@ beforeAll(async () => {
   await new EmbeddedPipeline(store, config, embeddedProcessors()).run([
     await JsonlFileSource.open(file, { batchRecords: 100, maxRecordBytes: 1 << 20, keepRawBytes: 1024 }),
   ]);
-  const server = createApp(store).listen(0, '127.0.0.1');
+  const server = createApp(store, kpiSettings(config)).listen(0, '127.0.0.1');
   await once(server, 'listening');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   close = () => server.close();

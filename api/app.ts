@@ -1,17 +1,18 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { KpiSettings } from '../kpis/kpi.js';
 import type { Store } from '../store/store.js';
 import { kpiRouter } from './kpi-route.js';
 import { ledgerRouter } from './ledger-route.js';
 
 /** The HTTP API. Later routes (KPIs, alerts, dashboards) mount on the same app. */
-export function createApp(store: Store): express.Express {
+export function createApp(store: Store, settings: KpiSettings): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.use('/api/v1/ledger', ledgerRouter(store));
-  app.use('/api/v1/kpis', kpiRouter(store));
+  app.use('/api/v1/kpis', kpiRouter(store, settings));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });

@@ -1,13 +1,15 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { kpiSettings } from '../kpis/kpi.js';
+import { testConfig } from '../testing/harness.js';
 import { runScenario, salesScenario } from '../testing/kpi-scenario.js';
 import { createApp } from './app.js';
 
 describe('KPI API', () => {
   it('serves the catalogue, a KPI by dimension and grain, and 400 with a reason for bad requests', async () => {
     await runScenario(salesScenario(), async (kpi, store) => {
-      const server = createApp(store).listen(0, '127.0.0.1');
+      const server = createApp(store, kpiSettings(testConfig())).listen(0, '127.0.0.1');
       await once(server, 'listening');
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/kpis`;
       try {

@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import { isValidInstant } from '../events/validate.js';
 import { describeKpis } from '../kpis/describe.js';
-import type { Grain } from '../kpis/kpi.js';
+import type { Grain, KpiSettings } from '../kpis/kpi.js';
 import { KpiRequestError, queryKpi, type KpiRequest } from '../store/kpi-query.js';
 import type { Store } from '../store/store.js';
 import { HttpError } from './app.js';
 
 /** `GET /api/v1/kpis`: the catalogue; `GET /api/v1/kpis/:name?by=&grain=&from=&to=`: one KPI by period and dimension. */
-export function kpiRouter(store: Store): Router {
+export function kpiRouter(store: Store, settings: KpiSettings): Router {
   const router = Router();
   router.get('/', (_req, res) => {
     res.json({ kpis: describeKpis() });
@@ -15,7 +15,7 @@ export function kpiRouter(store: Store): Router {
   router.get('/:name', async (req, res) => {
     const request = parseKpiQuery(req.params.name, req.query as Record<string, unknown>);
     try {
-      res.json({ kpi: request.name, by: request.by ?? 'company', grain: request.grain ?? 'day', rows: await queryKpi(store, request) });
+      res.json({ kpi: request.name, by: request.by ?? 'company', grain: request.grain ?? 'day', rows: await queryKpi(store, request, settings) });
     } catch (e) {
       throw e instanceof KpiRequestError ? new HttpError(400, e.message) : e;
     }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
 import { isValidInstant } from '../events/validate.js';
 import { describeKpis } from '../kpis/describe.js';
-import type { Grain } from '../kpis/kpi.js';
+import { kpiSettings, type Grain } from '../kpis/kpi.js';
 import { KpiRequestError, queryKpi } from '../store/kpi-query.js';
 import { UsageError } from './errors.js';
 import { openStore } from './open-store.js';
@@ -36,7 +36,8 @@ export async function kpiCommand(argv: string[], config: Config): Promise<number
   }
   const store = await openStore(config, values['data-dir']);
   try {
-    const rows = await queryKpi(store, { name, by: values.by, grain: values.grain as Grain | undefined, from: values.from, to: values.to }).catch((e: unknown) => {
+    const request = { name, by: values.by, grain: values.grain as Grain | undefined, from: values.from, to: values.to };
+    const rows = await queryKpi(store, request, kpiSettings(config)).catch((e: unknown) => {
       throw e instanceof KpiRequestError ? new UsageError(e.message) : e;
     });
     process.stdout.write(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));

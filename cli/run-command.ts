@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createApp } from '../api/app.js';
+import { kpiSettings } from '../kpis/kpi.js';
 import type { Config } from '../config/config.js';
 import { EmbeddedPipeline, embeddedProcessors } from '../runtime/embedded-pipeline.js';
 import { Progress } from '../runtime/progress.js';
@@ -35,7 +36,7 @@ export async function runCommand(argv: string[], config: Config): Promise<number
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     if (values.once) return 0;
 
-    const server = createApp(store).listen(port, config.LEDGERLINE_HOST);
+    const server = createApp(store, kpiSettings(config)).listen(port, config.LEDGERLINE_HOST);
     await once(server, 'listening');
     const address = server.address() as AddressInfo;
     process.stderr.write(`ledgerline: serving the API on http://${config.LEDGERLINE_HOST}:${address.port} (GET /health, /api/v1/ledger, /api/v1/kpis); Ctrl-C stops\n`);

@@ -19,6 +19,12 @@ export const ConfigSchema = Type.Object({
   LEDGERLINE_BUS_CAPACITY: Int(1, 10_000_000, 10_000, 'Records the embedded bus buffers before publishers wait (backpressure). Small keeps events short-lived: cheaper garbage collection.'),
   LEDGERLINE_MAX_RECORD_BYTES: Int(1024, 1 << 30, 1 << 20, 'Longest accepted input line; longer lines are dead-lettered.'),
   LEDGERLINE_DEAD_LETTER_RAW_BYTES: Int(256, 16 << 20, 64 << 10, 'How much of a bad record the dead-letter table keeps (the full size and a hash are kept too).'),
+  LEDGERLINE_EMERGENCY_PURCHASE_DAYS: Type.Number({
+    minimum: 0,
+    maximum: 365,
+    default: 3,
+    description: 'KPI emergency_purchase_ratio: a purchase line planned to arrive less than this many days after it was ordered was placed inside the lead time.',
+  }),
   LEDGERLINE_LOG_LEVEL: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
     default: 'info',
     description: 'Log level (logs go to stderr).',

@@ -1,10 +1,28 @@
+import { BACKORDER_LINES, BACKORDER_QTY } from './backorders.js';
 import { DATA_QUALITY } from './data-quality.js';
+import { EMERGENCY_PURCHASE_RATIO } from './emergency-purchases.js';
 import { FILL_RATE_LINE, FILL_RATE_ORDER, FILL_RATE_UNIT } from './fill-rate.js';
 import type { KpiDefinition } from './kpi.js';
 import { OTIF_LINE, OTIF_ORDER } from './otif.js';
+import { PURCHASE_LEAD_TIME, PURCHASE_LEAD_TIME_CV, PURCHASE_LEAD_TIME_P90 } from './purchase-lead-time.js';
 import { SUPPLIER_OTIF, SUPPLIER_OTIF_LINE } from './supplier-otif.js';
 
 /** Every KPI, by name, in catalogue order. */
 export const KPIS: ReadonlyMap<string, KpiDefinition> = new Map(
-  [OTIF_LINE, OTIF_ORDER, FILL_RATE_LINE, FILL_RATE_UNIT, FILL_RATE_ORDER, SUPPLIER_OTIF, SUPPLIER_OTIF_LINE, DATA_QUALITY].map((k) => [k.name, k]),
+  [
+    OTIF_LINE,
+    OTIF_ORDER,
+    FILL_RATE_LINE,
+    FILL_RATE_UNIT,
+    FILL_RATE_ORDER,
+    BACKORDER_LINES,
+    BACKORDER_QTY,
+    SUPPLIER_OTIF,
+    SUPPLIER_OTIF_LINE,
+    PURCHASE_LEAD_TIME,
+    PURCHASE_LEAD_TIME_P90,
+    PURCHASE_LEAD_TIME_CV,
+    EMERGENCY_PURCHASE_RATIO,
+    DATA_QUALITY,
+  ].map((k) => [k.name, k]),
 );

@@ -8,6 +8,15 @@
 export const GRAINS = ['day', 'week'] as const;
 export type Grain = (typeof GRAINS)[number];
 
+/** Settings the KPI definitions take (from the config). */
+export interface KpiSettings {
+  emergencyPurchaseDays: number;
+}
+
+export function kpiSettings(config: { LEDGERLINE_EMERGENCY_PURCHASE_DAYS: number }): KpiSettings {
+  return { emergencyPurchaseDays: config.LEDGERLINE_EMERGENCY_PURCHASE_DAYS };
+}
+
 export interface KpiDefinition {
   /** CLI/API name, snake_case. */
   name: string;
@@ -25,9 +34,16 @@ export interface KpiDefinition {
   /**
    * SQL yielding one row per counted unit with: `period_at` (DateTime64), the columns the dimension
    * expressions use, `num` and `den` (Float64). It may use `{stream_day:Date}`: the day of the latest
-   * event time the pipeline has seen (units due that day or later are not judged yet).
+   * event time the pipeline has seen (units due that day or later are not judged yet), and
+   * `{emergency_days:Float64}` (see `KpiSettings`).
    */
   units: string;
+  /**
+   * How the units of a period × dimension add up, as aggregate SQL over `num` and `den`; default:
+   * numerator Σ num, denominator Σ den, value numerator ÷ denominator. `value` may name the
+   * aggregates as `n` and `d`.
+   */
+  measure?: { numerator: string; denominator: string; value?: string };
 }
 
 /** Stream time: the latest event time in the outcome facts (a unit due later is not judged yet). */

@@ -1,7 +1,7 @@
 import type { KpiDefinition } from './kpi.js';
 
 /** Purchase lines that count for vendor performance: known, not cancelled, with a quantity; latest fact each. */
-const SUPPLY_LINES = `
+export const SUPPLY_LINES = `
   SELECT * FROM purchase_line_outcomes FINAL
   WHERE line_known AND state != 'cancelled' AND qty_ordered > 0`;
 

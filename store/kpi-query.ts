@@ -1,5 +1,5 @@
 import { KPIS } from '../kpis/catalogue.js';
-import { GRAINS, STREAM_TIME_SQL, type Grain, type KpiDefinition } from '../kpis/kpi.js';
+import { GRAINS, STREAM_TIME_SQL, type Grain, type KpiDefinition, type KpiSettings } from '../kpis/kpi.js';
 import type { Store } from './store.js';
 
 export interface KpiRequest {
@@ -33,7 +33,7 @@ export function kpiDefinition(name: string): KpiDefinition {
 }
 
 /** A KPI by period and dimension, aggregated in the store from the definition's units. */
-export async function queryKpi(store: Store, request: KpiRequest): Promise<KpiRow[]> {
+export async function queryKpi(store: Store, request: KpiRequest, settings: KpiSettings): Promise<KpiRow[]> {
   const kpi = kpiDefinition(request.name);
   const by = request.by ?? 'company';
   const dimension = kpi.dimensions[by];
@@ -42,7 +42,7 @@ export async function queryKpi(store: Store, request: KpiRequest): Promise<KpiRo
   if (!GRAINS.includes(grain)) throw new KpiRequestError(`grain "${grain}": expected ${GRAINS.join(' or ')}`);
 
   const [time] = await store.query<{ stream_day: string }>(STREAM_TIME_SQL);
-  const params: Record<string, unknown> = { stream_day: time?.stream_day ?? '1970-01-01' };
+  const params: Record<string, unknown> = { stream_day: time?.stream_day ?? '1970-01-01', emergency_days: settings.emergencyPurchaseDays };
   const where: string[] = [];
   if (request.from !== undefined) {
     where.push("period_at >= parseDateTime64BestEffort({from:String}, 3, 'UTC')");
@@ -58,12 +58,15 @@ export async function queryKpi(store: Store, request: KpiRequest): Promise<KpiRo
   }
   const period = grain === 'week' ? 'toMonday(period_at)' : 'toDate(period_at)';
   return store.query<KpiRow>(
-    `SELECT toString(${period}) AS period, toString(${dimension}) AS dimension,
-            round(sum(num), 6) AS numerator, round(sum(den), 6) AS denominator,
-            if(denominator = 0, NULL, round(numerator / denominator, 6)) AS value
-     FROM (${kpi.units})
-     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     GROUP BY period, dimension
+    // Rounded only at the end: the value comes from the exact sums, not from their rounded forms.
+    `SELECT period, dimension, round(n, 6) AS numerator, round(d, 6) AS denominator, round(v, 6) AS value
+     FROM (
+       SELECT toString(${period}) AS period, toString(${dimension}) AS dimension,
+              ${kpi.measure?.numerator ?? 'sum(num)'} AS n, ${kpi.measure?.denominator ?? 'sum(den)'} AS d,
+              ${kpi.measure?.value ?? 'if(d = 0, NULL, n / d)'} AS v
+       FROM (${kpi.units})
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       GROUP BY period, dimension)
      ORDER BY period, dimension`,
     params,
   );

@@ -10,6 +10,7 @@ import type { ErpEvent, PurchaseOrderLineEvent, SalesOrderLineEvent, StockMoveEv
 import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
 import { EmbeddedPipeline, embeddedProcessors } from '../runtime/embedded-pipeline.js';
 import type { ChdbStore } from '../store/chdb-store.js';
+import { kpiSettings } from '../kpis/kpi.js';
 import { queryKpi, type KpiRequest, type KpiRow } from '../store/kpi-query.js';
 import { tempDir, testConfig, withStore } from './harness.js';
 
@@ -121,7 +122,7 @@ export async function runScenario(events: ErpEvent[], ask: (kpi: (r: KpiRequest)
     const config = testConfig();
     const summary = await new EmbeddedPipeline(store, config, embeddedProcessors()).run([await JsonlFileSource.open(path, { batchRecords: 100, maxRecordBytes: 1 << 20, keepRawBytes: 1024 })]);
     if (summary.dead_lettered) throw new Error(`scenario events were dead-lettered: ${summary.dead_lettered}`);
-    await ask((r) => queryKpi(store, r), store);
+    await ask((r) => queryKpi(store, r, kpiSettings(config)), store);
   });
 }
 
