@@ -25,6 +25,18 @@ export const ConfigSchema = Type.Object({
     default: 3,
     description: 'KPI emergency_purchase_ratio: a purchase line planned to arrive less than this many days after it was ordered was placed inside the lead time.',
   }),
+  LEDGERLINE_COUNT_TOLERANCE_UNITS: Type.Number({
+    minimum: 0,
+    maximum: 1e9,
+    default: 0,
+    description: 'KPI inventory_accuracy: a count within this many units of the system quantity is accurate (see also _PERCENT; either suffices).',
+  }),
+  LEDGERLINE_COUNT_TOLERANCE_PERCENT: Type.Number({
+    minimum: 0,
+    maximum: 100,
+    default: 0,
+    description: 'KPI inventory_accuracy: a count within this percentage of the system quantity is accurate.',
+  }),
   LEDGERLINE_LOG_LEVEL: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
     default: 'info',
     description: 'Log level (logs go to stderr).',

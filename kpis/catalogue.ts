@@ -1,6 +1,7 @@
 import { BACKORDER_LINES, BACKORDER_QTY } from './backorders.js';
 import { DATA_QUALITY } from './data-quality.js';
 import { EMERGENCY_PURCHASE_RATIO } from './emergency-purchases.js';
+import { ADJUSTMENT_FREQUENCY, ADJUSTMENT_VALUE, COUNT_DEVIATION, COUNT_VALUE_DEVIATION, INVENTORY_ACCURACY } from './inventory-accuracy.js';
 import { FILL_RATE_LINE, FILL_RATE_ORDER, FILL_RATE_UNIT } from './fill-rate.js';
 import type { KpiDefinition } from './kpi.js';
 import { OTIF_LINE, OTIF_ORDER } from './otif.js';
@@ -23,6 +24,11 @@ export const KPIS: ReadonlyMap<string, KpiDefinition> = new Map(
     PURCHASE_LEAD_TIME_P90,
     PURCHASE_LEAD_TIME_CV,
     EMERGENCY_PURCHASE_RATIO,
+    INVENTORY_ACCURACY,
+    COUNT_DEVIATION,
+    COUNT_VALUE_DEVIATION,
+    ADJUSTMENT_FREQUENCY,
+    ADJUSTMENT_VALUE,
     DATA_QUALITY,
   ].map((k) => [k.name, k]),
 );

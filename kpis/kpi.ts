@@ -8,13 +8,21 @@
 export const GRAINS = ['day', 'week'] as const;
 export type Grain = (typeof GRAINS)[number];
 
+import type { Config } from '../config/config.js';
+
 /** Settings the KPI definitions take (from the config). */
 export interface KpiSettings {
   emergencyPurchaseDays: number;
+  countToleranceUnits: number;
+  countTolerancePercent: number;
 }
 
-export function kpiSettings(config: { LEDGERLINE_EMERGENCY_PURCHASE_DAYS: number }): KpiSettings {
-  return { emergencyPurchaseDays: config.LEDGERLINE_EMERGENCY_PURCHASE_DAYS };
+export function kpiSettings(config: Config): KpiSettings {
+  return {
+    emergencyPurchaseDays: config.LEDGERLINE_EMERGENCY_PURCHASE_DAYS,
+    countToleranceUnits: config.LEDGERLINE_COUNT_TOLERANCE_UNITS,
+    countTolerancePercent: config.LEDGERLINE_COUNT_TOLERANCE_PERCENT,
+  };
 }
 
 export interface KpiDefinition {
@@ -34,8 +42,9 @@ export interface KpiDefinition {
   /**
    * SQL yielding one row per counted unit with: `period_at` (DateTime64), the columns the dimension
    * expressions use, `num` and `den` (Float64). It may use `{stream_day:Date}`: the day of the latest
-   * event time the pipeline has seen (units due that day or later are not judged yet), and
-   * `{emergency_days:Float64}` (see `KpiSettings`).
+   * event time the pipeline has seen (units due that day or later are not judged yet), and the
+   * settings (`KpiSettings`): `{emergency_days:Float64}`, `{tolerance_units:Float64}`,
+   * `{tolerance_percent:Float64}`.
    */
   units: string;
   /**

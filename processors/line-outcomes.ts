@@ -79,6 +79,9 @@ class LineState {
   /** Log offset of the last event that changed this line: the version of its fact. */
   offset = 0;
   dirty = false;
+  /** The order date of the fact last written (NaN: none, or none known): it places the row in its monthly partition. */
+  writtenOrderedAtMs = NaN;
+  written = false;
 
   constructor(
     readonly company: string,
@@ -139,11 +142,22 @@ export class LineOutcomeProcessor implements Processor {
   }
 
   flush(out: Emitter): void {
-    const c = this.spec.columns;
     for (const s of this.dirty) {
       s.dirty = false;
       const m = summarize(s);
-      out.emit(this.spec.table, {
+      // The table is partitioned by order month: a row that would change partition (the line seen
+      // after its moves, an order date corrected) deletes its old row there first.
+      if (s.written && monthOf(s.writtenOrderedAtMs) !== monthOf(s.orderedAtMs)) this.emitFact(out, s, m, s.writtenOrderedAtMs, 1);
+      this.emitFact(out, s, m, s.orderedAtMs, 0);
+      s.written = true;
+      s.writtenOrderedAtMs = s.orderedAtMs;
+    }
+    this.dirty.length = 0;
+  }
+
+  private emitFact(out: Emitter, s: LineState, m: ReturnType<typeof summarize>, orderedAtMs: number, isDeleted: 0 | 1): void {
+    const c = this.spec.columns;
+    out.emit(this.spec.table, {
         company: s.company,
         line_id: s.lineId,
         line_known: s.known,
@@ -155,7 +169,7 @@ export class LineOutcomeProcessor implements Processor {
         state: s.state,
         qty_ordered: s.qtyOrdered,
         unit_price: s.unitPrice,
-        ordered_at: iso(s.orderedAtMs),
+        ordered_at: iso(orderedAtMs),
         [c.due]: s.dueAt,
         [c.other]: s.otherDate,
         [c.moved]: m.total,
@@ -165,9 +179,8 @@ export class LineOutcomeProcessor implements Processor {
         completed_at: m.completedAt,
         moves: s.moves.length / MOVE_FIELDS,
         log_offset: s.offset,
+        is_deleted: isDeleted,
       });
-    }
-    this.dirty.length = 0;
   }
 
   /**
@@ -184,6 +197,8 @@ export class LineOutcomeProcessor implements Processor {
       for (const r of rows) {
         const state = this.state(r.company as string, r.line_id as string, r.sku as string, r.warehouse as string);
         state.offset = r.log_offset as number;
+        state.written = true;
+        state.writtenOrderedAtMs = r.ordered_at === null ? NaN : Date.parse(r.ordered_at as string);
         if (!r.line_known) continue;
         this.setLine(state, {
           company: state.company,
@@ -279,6 +294,13 @@ function summarize(s: LineState): { total: number; byDue: number; firstAt: strin
     if (completedAt === null && target > 0 && total >= target) completedAt = iso(m[i + 3] as number);
   }
   return { total: round(total), byDue: round(byDue), firstAt, firstQty, completedAt };
+}
+
+/** The partition of a fact: its order month (no order date: the epoch's). */
+function monthOf(ms: number): number {
+  if (Number.isNaN(ms)) return 0;
+  const d = new Date(ms);
+  return d.getUTCFullYear() * 12 + d.getUTCMonth();
 }
 
 /** An instant kept as epoch ms, back to ISO (UTC, milliseconds) for the fact. */

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
-import type { PurchaseLineTruth, SalesLineTruth } from '../ingest/generator/truth.js';
+import type { AdjustmentTruth, CountTruth, PurchaseLineTruth, SalesLineTruth } from '../ingest/generator/truth.js';
 import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
 import { KPIS } from '../kpis/catalogue.js';
 import { kpiSettings } from '../kpis/kpi.js';
@@ -21,7 +21,14 @@ const day = (iso: string) => iso.slice(0, 10);
 const dayEnd = (iso: string) => Math.floor(Date.parse(iso) / DAY_MS) * DAY_MS + DAY_MS;
 
 /** KPI rows by company and day, computed from the generator's line truth with the definitions of docs/kpis.md. */
-function kpisFromTruth(sales: SalesLineTruth[], purchases: PurchaseLineTruth[], company: string, emergencyDays: number): Map<string, Array<[string, string, number, number]>> {
+interface Truth {
+  sales: SalesLineTruth[];
+  purchases: PurchaseLineTruth[];
+  counts: CountTruth[];
+  adjustments: AdjustmentTruth[];
+}
+
+function kpisFromTruth({ sales, purchases, counts, adjustments }: Truth, company: string, emergencyDays: number): Map<string, Array<[string, string, number, number]>> {
   const streamMs = Math.max(
     ...sales.flatMap((l) => [l.ordered_at, l.first_shipment_at, l.completed_at]).filter((x): x is string => x !== null).map(Date.parse),
     ...purchases.flatMap((l) => [l.ordered_at, l.first_receipt_at, l.completed_at]).filter((x): x is string => x !== null).map(Date.parse),
@@ -74,6 +81,18 @@ function kpisFromTruth(sales: SalesLineTruth[], purchases: PurchaseLineTruth[], 
     count('supplier_otif', day(l.planned_date), onTime, l.qty_ordered);
     count('supplier_otif_line', day(l.planned_date), l.received_by_planned_day_qty >= l.qty_ordered && l.received_qty >= l.qty_ordered ? 1 : 0, 1);
   }
+  // Counts (exact tolerance, the default) and adjustments.
+  for (const c of counts) {
+    const deviation = Math.abs(c.counted_qty - c.system_qty);
+    count('inventory_accuracy', day(c.occurred_at), deviation === 0 ? 1 : 0, 1);
+    count('count_deviation', day(c.occurred_at), deviation, Math.abs(c.system_qty));
+    count('count_value_deviation', day(c.occurred_at), deviation * c.unit_cost, Math.abs(c.system_qty) * c.unit_cost);
+    count('adjustment_frequency', day(c.occurred_at), 0, 1);
+  }
+  for (const a of adjustments) {
+    count('adjustment_frequency', day(a.occurred_at), 1, 0);
+    count('adjustment_value', day(a.occurred_at), Math.abs(a.qty) * a.unit_cost, 1);
+  }
   // The 90th percentile: position ⌊0.9 n⌋ of the sorted lead times; variability: σ ÷ mean.
   const p90 = new Map<string, [number, number]>();
   const cv = new Map<string, [number, number]>();
@@ -116,13 +135,18 @@ describe.each([1, 2, 3])('KPIs for generator seed %i', (seed) => {
   it('equal the values computed from the generator truth, and themselves when events arrive shuffled within 3 days', async () => {
     const dir = tempDir(`kpi-truth-${seed}`);
     await writeDataset({ seed, days: 90, skus: 30, warehouses: 3, out: dir });
-    const sales = readJsonl<SalesLineTruth>(join(dir, 'truth', 'sales_lines.jsonl'));
-    const purchases = readJsonl<PurchaseLineTruth>(join(dir, 'truth', 'purchase_lines.jsonl'));
-    expect(sales.length).toBeGreaterThan(500);
-    expect(purchases.length).toBeGreaterThan(50);
+    const truth: Truth = {
+      sales: readJsonl(join(dir, 'truth', 'sales_lines.jsonl')),
+      purchases: readJsonl(join(dir, 'truth', 'purchase_lines.jsonl')),
+      counts: readJsonl(join(dir, 'truth', 'counts.jsonl')),
+      adjustments: readJsonl(join(dir, 'truth', 'adjustments.jsonl')),
+    };
+    expect(truth.sales.length).toBeGreaterThan(500);
+    expect(truth.purchases.length).toBeGreaterThan(50);
+    expect(truth.counts.length).toBeGreaterThan(50);
 
     const computed = await runKpis(join(dir, 'events.jsonl'), join(dir, 'data'));
-    const expected = kpisFromTruth(sales, purchases, 'c1', EMERGENCY_DAYS);
+    const expected = kpisFromTruth(truth, 'c1', EMERGENCY_DAYS);
     // Every KPI but data_quality (no exceptions in generated data) is checked against the truth.
     expect([...expected.keys()].sort()).toEqual([...KPIS.keys()].filter((k) => k !== 'data_quality').sort());
     // Sums of fractional days may differ in the last digits with the order of addition.

@@ -42,7 +42,12 @@ export async function queryKpi(store: Store, request: KpiRequest, settings: KpiS
   if (!GRAINS.includes(grain)) throw new KpiRequestError(`grain "${grain}": expected ${GRAINS.join(' or ')}`);
 
   const [time] = await store.query<{ stream_day: string }>(STREAM_TIME_SQL);
-  const params: Record<string, unknown> = { stream_day: time?.stream_day ?? '1970-01-01', emergency_days: settings.emergencyPurchaseDays };
+  const params: Record<string, unknown> = {
+    stream_day: time?.stream_day ?? '1970-01-01',
+    emergency_days: settings.emergencyPurchaseDays,
+    tolerance_units: settings.countToleranceUnits,
+    tolerance_percent: settings.countTolerancePercent,
+  };
   const where: string[] = [];
   if (request.from !== undefined) {
     where.push("period_at >= parseDateTime64BestEffort({from:String}, 3, 'UTC')");
@@ -67,7 +72,8 @@ export async function queryKpi(store: Store, request: KpiRequest, settings: KpiS
        FROM (${kpi.units})
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        GROUP BY period, dimension)
-     ORDER BY period, dimension`,
+     ORDER BY period, dimension
+     SETTINGS do_not_merge_across_partitions_select_final = 1`,
     params,
   );
 }

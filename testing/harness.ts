@@ -63,6 +63,7 @@ const COMPARABLE: Record<string, string> = {
   ledger_positions: '*',
   sales_line_outcomes: '*',
   purchase_line_outcomes: '*',
+  count_outcomes: '*',
 };
 
 /** Per table: row count and an order-independent hash of the rows. */

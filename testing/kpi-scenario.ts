@@ -6,7 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventId } from '../events/event-id.js';
 import { EXAMPLES } from '../events/examples.js';
-import type { ErpEvent, PurchaseOrderLineEvent, SalesOrderLineEvent, StockMoveEvent } from '../events/schema.js';
+import type { ErpEvent, InventoryCountEvent, ProductEvent, PurchaseOrderLineEvent, SalesOrderLineEvent, StockMoveEvent } from '../events/schema.js';
+import type { Config } from '../config/config.js';
 import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
 import { EmbeddedPipeline, embeddedProcessors } from '../runtime/embedded-pipeline.js';
 import type { ChdbStore } from '../store/chdb-store.js';
@@ -81,6 +82,19 @@ const VENDORS = ['Partners/Vendors', 'supplier', null] as [string, 'supplier', n
 export const delivery = (line: string, qty: number, at: string, version = 1, id?: string) => move(qty, at, STOCK, CUSTOMERS, { sales_line_id: line }, version, id);
 export const customerReturn = (line: string, qty: number, at: string) => move(qty, at, CUSTOMERS, STOCK, { sales_line_id: line });
 export const receipt = (line: string, qty: number, at: string) => move(qty, at, VENDORS, STOCK, { purchase_line_id: line });
+const ADJUSTMENT = ['Virtual/Inventory adjustment', 'inventory', null] as [string, 'inventory', null];
+/** An inventory adjustment: +qty into WH1/Stock, −qty out of it. */
+export const adjustment = (qty: number, at: string, unitCost: number, version = 1, id?: string) =>
+  qty > 0 ? move(qty, at, ADJUSTMENT, STOCK, { unit_cost: unitCost }, version, id) : move(-qty, at, STOCK, ADJUSTMENT, { unit_cost: unitCost }, version, id);
+
+export function product(sku: string, unitCost: number): ProductEvent {
+  return { ...EXAMPLES.product, sku, unit_cost: unitCost };
+}
+
+export function count(id: string, counted: number, system: number, at: string, opts: Partial<InventoryCountEvent> = {}): InventoryCountEvent {
+  const version = opts.version ?? 1;
+  return { ...EXAMPLES.inventory_count, record_id: id, count_id: id, version, event_id: eventId('odoo-prod', 'inventory_count', id, version), occurred_at: at, counted_qty: counted, system_qty: system, ...opts };
+}
 export { day };
 
 /**
@@ -114,12 +128,16 @@ export function salesScenario(): ErpEvent[] {
 }
 
 /** Runs the events (in the order given) through the embedded pipeline, then `ask`s with a KPI query function and the store. */
-export async function runScenario(events: ErpEvent[], ask: (kpi: (r: KpiRequest) => Promise<KpiRow[]>, store: ChdbStore) => Promise<void>): Promise<void> {
+export async function runScenario(
+  events: ErpEvent[],
+  ask: (kpi: (r: KpiRequest) => Promise<KpiRow[]>, store: ChdbStore) => Promise<void>,
+  settings: Partial<Config> = {},
+): Promise<void> {
   const dir = tempDir('kpi');
   const path = join(dir, 'events.jsonl');
   writeFileSync(path, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
   await withStore(join(dir, 'data'), async (store) => {
-    const config = testConfig();
+    const config = testConfig(settings);
     const summary = await new EmbeddedPipeline(store, config, embeddedProcessors()).run([await JsonlFileSource.open(path, { batchRecords: 100, maxRecordBytes: 1 << 20, keepRawBytes: 1024 })]);
     if (summary.dead_lettered) throw new Error(`scenario events were dead-lettered: ${summary.dead_lettered}`);
     await ask((r) => queryKpi(store, r, kpiSettings(config)), store);

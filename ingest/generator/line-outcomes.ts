@@ -10,8 +10,11 @@
  * Nothing here touches the simulation's random numbers or its events.
  */
 
-/** A typed array (Int32, or Float64 for epoch ms) that doubles when an index past its end is needed. */
-class Column {
+/**
+ * A typed array (Int32, or Float64 for epoch ms and money) that doubles when an index past its end is
+ * needed. Also used by inventory-outcomes.ts.
+ */
+export class Column {
   data: Int32Array | Float64Array;
   constructor(capacity: number, float: boolean) {
     this.data = float ? new Float64Array(capacity) : new Int32Array(capacity);

@@ -23,9 +23,11 @@
  * documents (a few days of order lines, POs within lead time, transfers in transit), so memory does not
  * grow with the length of the stream, except for the line-level truth (line-outcomes.ts): ~65 bytes
  * of typed-array columns per sales or purchase line ever created (~13 MB per million events, up to
- * twice that as the columns grow by doubling). At the built-in rates there are about 1.5 distinct
- * events per SKU×warehouse per day (a customer line is ~5 events: line, reservation, shipment,
- * release, done; plus POs, receipts, quality checks, bills, counts, transfers), plus master data and
+ * twice that as the columns grow by doubling), and the inventory-control truth (inventory-outcomes.ts):
+ * ~60 bytes per count and ~50 per adjustment move (a count per SKU×warehouse about every 25 days,
+ * ~3% of the events; about a third of the counts adjust). At the built-in rates there are about 1.5
+ * distinct events per SKU×warehouse per day (a customer line is ~5 events: line, reservation,
+ * shipment, release, done; plus POs, receipts, quality checks, bills, counts, transfers), plus master data and
  * duplicateShare redeliveries (late events are moved, not added). Demand levels are lognormal across SKUs, so small
  * runs vary by seed. Measured with seed 1 over 365 days × 4 warehouses:
  *   200 SKUs ≈ 0.45M events (~210 MB), 900 SKUs ≈ 2.1M (~1 GB), 4500 SKUs ≈ 10.6M (~5.1 GB).
@@ -40,9 +42,13 @@ import { makeSkuDemand, planningStats, promoLift, sampleOrders, type SkuDemand }
 import { StreamPerturber, type TimedEvent } from './emitter.js';
 import { DAY_MS, HOUR_MS, IsoFormatter, MINUTE_MS } from './time.js';
 import { PoLineOutcomes, SaleLineOutcomes } from './line-outcomes.js';
+import { InventoryOutcomes } from './inventory-outcomes.js';
 import {
   compareLedgerRows,
   emptyCounts,
+  type AdjustmentKind,
+  type AdjustmentTruth,
+  type CountTruth,
   type ExceptionKind,
   type ExceptionLabel,
   type LedgerRow,
@@ -234,6 +240,8 @@ interface MoveLinks {
   purchase_line_id?: string | null;
   picking?: string | null;
   lot?: string | null;
+  /** Required for a move with an inventory-usage side (for the adjustment truth); not emitted. */
+  adjustment?: { kind: AdjustmentKind; countNo: number };
 }
 
 export function resolveOptions(opts: GeneratorOptions): ResolvedOptions {
@@ -312,6 +320,8 @@ export class Simulation {
   /** Line-level outcome truth: one small record per sales / purchase line. */
   private saleOutcomes!: SaleLineOutcomes;
   private poOutcomes!: PoLineOutcomes;
+  /** Inventory-control truth: one small record per count and per adjustment move. */
+  private inventoryOutcomes!: InventoryOutcomes;
   private emitter!: StreamPerturber;
 
   constructor(opts: GeneratorOptions, hooks: SimulationHooks = {}) {
@@ -401,6 +411,46 @@ export class Simulation {
     }
   }
 
+  /** truth/counts.jsonl: one row per inventory count, in numeric count-number order (truth.ts). */
+  *countTruth(): Generator<CountTruth> {
+    if (!this.finished) throw new Error('countTruth() is valid only after events() has been exhausted');
+    for (const r of this.inventoryOutcomes.counts()) {
+      const cell = this.cells[r.cell] as Cell;
+      yield {
+        count_id: `stock.count:${r.no}`,
+        sku: cell.sku.sku,
+        warehouse: cell.wh.id,
+        location: r.location,
+        occurred_at: this.iso(r.ms),
+        counted_qty: r.counted,
+        system_qty: r.system,
+        user: r.user,
+        reason: r.reason,
+        unit_cost: r.unitCost,
+        miscount: r.miscount,
+      };
+    }
+  }
+
+  /** truth/adjustments.jsonl: one row per inventory adjustment move, in numeric move-number order (truth.ts). */
+  *adjustmentTruth(): Generator<AdjustmentTruth> {
+    if (!this.finished) throw new Error('adjustmentTruth() is valid only after events() has been exhausted');
+    for (const r of this.inventoryOutcomes.adjustments()) {
+      const cell = this.cells[r.cell] as Cell;
+      yield {
+        move_id: `stock.move:${r.moveNo}`,
+        sku: cell.sku.sku,
+        warehouse: cell.wh.id,
+        location: r.location,
+        occurred_at: this.iso(r.ms),
+        qty: r.qty,
+        unit_cost: r.unitCost,
+        kind: r.kind,
+        count_id: r.countNo === 0 ? null : `stock.count:${r.countNo}`,
+      };
+    }
+  }
+
   private stats(): SimulationStats {
     return {
       emitted: this.emitter.emitted,
@@ -459,6 +509,7 @@ export class Simulation {
     this.purchaseLines = 0;
     this.saleOutcomes = new SaleLineOutcomes();
     this.poOutcomes = new PoLineOutcomes((day) => this.dayMs(day) + 12 * HOUR_MS);
+    this.inventoryOutcomes = new InventoryOutcomes();
 
     const loc = (id: string, name: string, usage: LocationUsageName, warehouse: string | null, whIdx: number, quarantine: boolean, slot: Loc['slot']): Loc => ({
       id,
@@ -684,6 +735,7 @@ export class Simulation {
       },
       ms,
     );
+    if (from.usage === 'inventory' || to.usage === 'inventory') this.recordAdjustment(ms, moveNo, sku, qty, from, to, links);
     if (from.slot) {
       const c = this.cellOf(sku, from.whIdx);
       c[from.slot] -= qty;
@@ -700,6 +752,16 @@ export class Simulation {
       else c.touchedTransit = true;
     }
     return moveId;
+  }
+
+  /** Records a move with an inventory-usage side (just emitted by `move()`) in the adjustment truth. */
+  private recordAdjustment(ms: number, moveNo: number, sku: Sku, qty: number, from: Loc, to: Loc, links: MoveLinks): void {
+    const into = from.usage === 'inventory';
+    const side = into ? to : from;
+    const adj = links.adjustment;
+    if (!adj || !side.slot) throw new Error(`internal: stock.move:${moveNo} (${from.id} → ${to.id}) is not a recordable adjustment`);
+    const cell = this.cellOf(sku, side.whIdx);
+    this.inventoryOutcomes.adjustment(moveNo, this.cellIndex(cell), side.id, ms, into ? qty : -qty, sku.cost, adj.kind, adj.countNo);
   }
 
   private newMoveNo(): number {
@@ -823,10 +885,14 @@ export class Simulation {
     this.poOutcomes.version(po.no, po.version, po.orderNo, this.cellIndex(cell), po.vendor.id, po.orderedMs, po.plannedDay, po.originalPlannedDay, po.qty, state);
   }
 
-  /** An inventory count plus its adjustment move; returns the ids. */
-  private count(ms: number, cell: Cell, counted: number, user: string, reason: string | null): { countId: string; moveId: string | null } {
+  /**
+   * An inventory count plus its adjustment move; returns the ids. `kind` says why (for the adjustment
+   * truth); `miscount` that the counted qty is wrong on purpose (for the count truth).
+   */
+  private count(ms: number, cell: Cell, counted: number, user: string, reason: string | null, kind: AdjustmentKind, miscount: boolean): { countId: string; moveId: string | null } {
     const system = cell.stock;
-    const countId = `stock.count:${++this.seq.count}`;
+    const countNo = ++this.seq.count;
+    const countId = `stock.count:${countNo}`;
     this.emit(
       {
         schema_version: SCHEMA_VERSION as 1,
@@ -848,13 +914,15 @@ export class Simulation {
       },
       ms,
     );
+    this.inventoryOutcomes.count(countNo, 1, this.cellIndex(cell), cell.wh.stock.id, ms, counted, system, user, reason, cell.sku.cost, miscount);
     const diff = counted - system;
     let moveId: string | null = null;
+    const links: MoveLinks = { adjustment: { kind, countNo } };
     if (diff > 0) {
-      moveId = this.move(this.tick(), this.newMoveNo(), cell.sku, diff, this.inventoryLoc, cell.wh.stock, {}, false);
+      moveId = this.move(this.tick(), this.newMoveNo(), cell.sku, diff, this.inventoryLoc, cell.wh.stock, links, false);
       this.allocate(cell);
     } else if (diff < 0) {
-      moveId = this.move(this.tick(), this.newMoveNo(), cell.sku, -diff, cell.wh.stock, this.inventoryLoc, {}, false);
+      moveId = this.move(this.tick(), this.newMoveNo(), cell.sku, -diff, cell.wh.stock, this.inventoryLoc, links, false);
       this.fitReservations(cell);
     }
     return { countId, moveId };
@@ -934,7 +1002,7 @@ export class Simulation {
     const times = this.spread(this.cells.length, base + 10 * MINUTE_MS, base + HOUR_MS);
     this.cells.forEach((cell, i) => {
       const qty = Math.round(cell.upTo * this.rng.uniform(0.6, 1));
-      this.count(this.at(times[i] as number), cell, qty, 'admin', 'opening');
+      this.count(this.at(times[i] as number), cell, qty, 'admin', 'opening', 'opening', false);
       cell.phys = cell.stock;
     });
   }
@@ -956,7 +1024,7 @@ export class Simulation {
     const ms = this.at(base + HOUR_MS + Math.floor(rng.next() * 4 * HOUR_MS));
     const user = rng.pick(UNUSUAL_USERS);
     const system = cell.stock;
-    const { countId, moveId } = this.count(ms, cell, counted, user, null);
+    const { countId, moveId } = this.count(ms, cell, counted, user, null, 'anomalous', false);
     this.exception('anomalous_adjustment', d, cell, { count_id: countId, move_id: moveId }, `adjusted ${counted - system > 0 ? '+' : ''}${counted - system} units (typical order ${Math.round(typical)}) at ${this.iso(ms).slice(11, 16)}Z by ${user}, no reason`);
   }
 
@@ -1201,7 +1269,7 @@ export class Simulation {
       const system = cell.stock;
       const diff = counted - system;
       const reason = diff === 0 ? 'cycle_count' : diff > 0 ? 'found' : rng.chance(0.5) ? 'shrinkage' : 'damage';
-      const { countId, moveId } = this.count(ms, cell, counted, rng.pick(COUNTERS), reason);
+      const { countId, moveId } = this.count(ms, cell, counted, rng.pick(COUNTERS), reason, 'count', miscount);
       cell.phys = physical;
       if (miscount) {
         this.exception('miscount', d, cell, { count_id: countId, move_id: moveId }, `counted ${counted}, physically ${physical}, system ${system}`);

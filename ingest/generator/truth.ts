@@ -11,6 +11,35 @@
  *   number (`sale.order.line:2` before `sale.order.line:10`).
  * - `truth/purchase_lines.jsonl`: the outcome of every purchase order line, one `PurchaseLineTruth` per
  *   line, sorted the same way (`purchase.order.line:N`). Both lines of a `duplicate_po` are rows.
+ * - `truth/counts.jsonl`: every inventory count the simulation made (every `inventory_count` record, at
+ *   its last version), one `CountTruth` per count, in the numeric order of the count's number
+ *   (`stock.count:N`).
+ * - `truth/adjustments.jsonl`: every done stock move to or from an inventory-usage location
+ *   (`Virtual/Inventory adjustment`), one `AdjustmentTruth` per move, in the numeric order of the move's
+ *   number (`stock.move:N`), with what caused it (`AdjustmentKind`) and the count it follows.
+ *
+ * How counts and adjustments work in the simulation (each is one path, `Simulation.count()`):
+ * - Every adjustment follows a count, a few milliseconds later (a strictly later occurred_at): the
+ *   simulation sets the system quantity at WHn/Stock to the counted quantity, so the move's signed qty
+ *   is counted_qty − system_qty, and a count with counted = system has no adjustment. There are no
+ *   adjustments without a count and none at Quality or Transit: counts are always at WHn/Stock.
+ * - Opening stock is a count too: on day 0 (00:10–00:59) user 'admin' counts every SKU×warehouse with
+ *   reason 'opening' and system_qty 0 (kind 'opening').
+ * - Cycle counts (20:00–20:59, day 1 on, each SKU×warehouse about every 25 days) are by one of six
+ *   counters, reason 'cycle_count' (counted = system), 'found' (counted > system) or 'shrinkage' /
+ *   'damage' (counted < system); kind 'count'. Unrecorded shrinkage makes the physical stock drift
+ *   below the system's, so most differences are true corrections. A `miscount` count recorded a wrong
+ *   physical quantity on purpose: its adjustment follows the wrong count (a miscount that happens to
+ *   equal the system quantity has none, and its label's move_id is null), and the physical stock stays
+ *   what it was, so the cell's next correct count undoes it. Only cycle counts are miscounted.
+ * - Anomalous adjustments (01:00–04:59, an `anomalous_adjustment` label each) are counts too, by an
+ *   unusual user with reason null, of absurd size (never counted = system; mostly positive, a
+ *   negative one needs system ≥ twice its size); kind 'anomalous'. Adjustments after the opening
+ *   change the system quantity only, not the physical stock, so the cell's next cycle count normally
+ *   finds an anomalous difference again and adjusts it back.
+ * - system_qty is the system quantity at WHn/Stock just before the count (reserved units included).
+ * - Each count and each move is emitted once (version 1; redeliveries are byte-identical copies), so
+ *   "last version" is the only one; products have a single unit cost for the whole run.
  *
  * In the line files, "last version" is the line event with the highest `version`: the simulation's
  * final state of the line, which is also its latest occurred_at, whatever the file order (the stream
@@ -115,6 +144,62 @@ export interface PurchaseLineTruth {
   received_on_time_qty: number;
   /** Sum of the qty of the line's receipt moves before the end (UTC) of the planned date's day (last version). */
   received_by_planned_day_qty: number;
+}
+
+/** One row of truth/counts.jsonl: an inventory count as the simulation made it. */
+export interface CountTruth {
+  /** `stock.count:N`, as in the events. */
+  count_id: string;
+  sku: string;
+  /** The warehouse of the counted location (`WHn`). */
+  warehouse: string;
+  /** The counted location (always `WHn/Stock` in this simulation). */
+  location: string;
+  /** ISO instant of the count (its `occurred_at`, as emitted). */
+  occurred_at: string;
+  /** `counted_qty` of the count's last version: what the counter recorded (wrong if `miscount`). */
+  counted_qty: number;
+  /** `system_qty` of the count's last version: the system quantity at the location just before it. */
+  system_qty: number;
+  /** `user` of the count: 'admin' (opening), a counter, or an unusual user (anomalous adjustments). */
+  user: string;
+  /** `reason` of the count: 'opening', 'cycle_count', 'found', 'shrinkage', 'damage', or null (anomalous). */
+  reason: string | null;
+  /** The product's unit cost at the count: the `unit_cost` of its product master data event. */
+  unit_cost: number;
+  /** True if the simulation made this count wrong on purpose: exactly the counts with a `miscount` label. */
+  miscount: boolean;
+}
+
+/**
+ * Why an inventory adjustment move happened:
+ * - opening: day 0 opening stock (the adjustment of a count by 'admin', reason 'opening').
+ * - count: the adjustment of a cycle count whose counted qty differed from the system's (a miscount
+ *   included: the adjustment follows the wrong count).
+ * - anomalous: the adjustment of an `anomalous_adjustment` (absurd size, odd hour, unusual user).
+ */
+export const ADJUSTMENT_KINDS = ['opening', 'count', 'anomalous'] as const;
+export type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
+
+/** One row of truth/adjustments.jsonl: a done stock move to or from an inventory-usage location. */
+export interface AdjustmentTruth {
+  /** `stock.move:N`, as in the events. */
+  move_id: string;
+  sku: string;
+  /** The warehouse of `location` (`WHn`). */
+  warehouse: string;
+  /** The internal (or transit) side of the move; the other side is `Virtual/Inventory adjustment`. */
+  location: string;
+  /** ISO instant of the move (its `occurred_at`, as emitted). */
+  occurred_at: string;
+  /** The move's qty signed from the stock side: + into `location`, − out of it. Never 0. */
+  qty: number;
+  /** `unit_cost` of the move event. */
+  unit_cost: number;
+  /** What caused the adjustment (see `AdjustmentKind`). */
+  kind: AdjustmentKind;
+  /** The count the adjustment follows (`stock.count:N`), or null if none (the simulation has none such). */
+  count_id: string | null;
 }
 
 export const EXCEPTION_KINDS = [

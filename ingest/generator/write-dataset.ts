@@ -5,6 +5,8 @@
  *   OUT/truth/exceptions.jsonl  one labelled exception per line, in the order they happened
  *   OUT/truth/sales_lines.jsonl     one outcome row per sales order line (truth.ts), by line number
  *   OUT/truth/purchase_lines.jsonl  one outcome row per purchase order line (truth.ts), by line number
+ *   OUT/truth/counts.jsonl      one row per inventory count (truth.ts), by count number
+ *   OUT/truth/adjustments.jsonl one row per inventory adjustment move (truth.ts), by move number
  *   OUT/truth/summary.json      resolved options and counts (no timings: same options ⇒ same bytes)
  *
  * Events and labels stream through buffered write streams with backpressure; nothing holds all
@@ -142,6 +144,8 @@ export async function writeDataset(opts: WriteDatasetOptions): Promise<WriteData
 
   await writeRows(join(out, 'truth', 'sales_lines.jsonl'), sim.salesLineTruth());
   await writeRows(join(out, 'truth', 'purchase_lines.jsonl'), sim.purchaseLineTruth());
+  await writeRows(join(out, 'truth', 'counts.jsonl'), sim.countTruth());
+  await writeRows(join(out, 'truth', 'adjustments.jsonl'), sim.adjustmentTruth());
 
   const s = truth.stats;
   const counts = Object.fromEntries(EXCEPTION_KINDS.map((k) => [k, truth.counts[k]]));
