@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { UsageError } from './errors.js';
 import { openStore } from './open-store.js';
 
-/** Runs one read-only query (the session is `readonly = 1`: writes and DDL are refused) and prints JSON lines. */
+/** Runs one read-only query (the session is `readonly = 2`: writes and DDL are refused) and prints JSON lines. */
 export async function sqlCommand(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'data-dir': { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError('expected one quoted query');

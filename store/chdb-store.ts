@@ -51,7 +51,8 @@ export class ChdbStore implements Store {
         ],
       });
       const store = new ChdbStore(session, path);
-      if (opts.readonly) await store.command('SET readonly = 1');
+      // 2, not 1: writes and DDL are refused, but queries may still set their own settings (the KPI queries do).
+      if (opts.readonly) await store.command('SET readonly = 2');
       return store;
     } catch (e) {
       const holder = lockHolder(path);
