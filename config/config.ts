@@ -37,6 +37,12 @@ export const ConfigSchema = Type.Object({
     default: 0,
     description: 'KPI inventory_accuracy: a count within this percentage of the system quantity is accurate.',
   }),
+  LEDGERLINE_BILL_PRICE_TOLERANCE_PERCENT: Type.Number({
+    minimum: 0,
+    maximum: 100,
+    default: 0,
+    description: 'KPI three_way_match_exceptions: a bill unit price within this percentage of the purchase order price matches.',
+  }),
   LEDGERLINE_LOG_LEVEL: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
     default: 'info',
     description: 'Log level (logs go to stderr).',

@@ -7,6 +7,7 @@ import type { KpiDefinition } from './kpi.js';
 import { OTIF_LINE, OTIF_ORDER } from './otif.js';
 import { PURCHASE_LEAD_TIME, PURCHASE_LEAD_TIME_CV, PURCHASE_LEAD_TIME_P90 } from './purchase-lead-time.js';
 import { SUPPLIER_OTIF, SUPPLIER_OTIF_LINE } from './supplier-otif.js';
+import { THREE_WAY_MATCH } from './three-way-match.js';
 
 /** Every KPI, by name, in catalogue order. */
 export const KPIS: ReadonlyMap<string, KpiDefinition> = new Map(
@@ -24,6 +25,7 @@ export const KPIS: ReadonlyMap<string, KpiDefinition> = new Map(
     PURCHASE_LEAD_TIME_P90,
     PURCHASE_LEAD_TIME_CV,
     EMERGENCY_PURCHASE_RATIO,
+    THREE_WAY_MATCH,
     INVENTORY_ACCURACY,
     COUNT_DEVIATION,
     COUNT_VALUE_DEVIATION,

@@ -1,4 +1,5 @@
 import type { KpiDefinition } from './kpi.js';
+import { BILL_MATCH } from './three-way-match.js';
 
 /**
  * Why an order line's facts do not add up, or 'ok'. Checked on the latest fact of every line, so a
@@ -21,14 +22,14 @@ export const DATA_QUALITY: KpiDefinition = {
   name: 'data_quality',
   title: 'Data-quality exception rate',
   definition:
-    'Share of order lines (sales and purchase) whose events do not add up: moves for a line never seen, a delivery or receipt before its order, more returned than moved, moves on a cancelled line. Broken down by reason, each exception is counted, none is dropped.',
+    'Share of order and bill lines whose events do not add up: moves for a line never seen, a delivery or receipt before its order, more returned than moved, moves on a cancelled line, a bill for a purchase line never seen or for more than was received. Broken down by reason, each exception is counted, none is dropped.',
   formula: 'lines with an exception ÷ lines',
   edgeCases: [
     'The reason is taken from the latest fact of each line: a line event arriving late clears the "unknown line" exception of its moves.',
     'A line with several problems is counted once, under the first reason in the order listed.',
-    'Bills for more than was received are three-way-match exceptions (a later KPI), not counted here.',
+    'Bills: only the data-quality side of the three-way match is counted here (unknown purchase line, more billed than received); price and over-ordered quantities are business exceptions, in three_way_match_exceptions.',
   ],
-  periodBy: 'order date of the line, or its first move when the line is unknown',
+  periodBy: 'order date of the line, or its first move when the line is unknown; bill date for bills',
   dimensions: { company: 'company', warehouse: 'warehouse', reason: 'reason', side: 'side' },
   units: `
     SELECT ifNull(ordered_at, first_shipment_at) AS period_at, company, warehouse, 'sales' AS side, ${SALES_REASON} AS reason,
@@ -37,5 +38,10 @@ export const DATA_QUALITY: KpiDefinition = {
     UNION ALL
     SELECT ifNull(ordered_at, first_receipt_at) AS period_at, company, warehouse, 'purchase' AS side, ${PURCHASE_REASON} AS reason,
            toFloat64(reason != 'ok') AS num, 1.0 AS den
-    FROM purchase_line_outcomes FINAL`,
+    FROM purchase_line_outcomes FINAL
+    UNION ALL
+    SELECT billed_at AS period_at, company, warehouse, 'bill' AS side,
+           multiIf(kind = 'no purchase line', 'bill for an unknown purchase line', kind = 'quantity over received', 'bill for more than received', 'ok') AS reason,
+           toFloat64(reason != 'ok') AS num, 1.0 AS den
+    FROM (${BILL_MATCH})`,
 };

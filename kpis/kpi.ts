@@ -15,6 +15,7 @@ export interface KpiSettings {
   emergencyPurchaseDays: number;
   countToleranceUnits: number;
   countTolerancePercent: number;
+  billPriceTolerancePercent: number;
 }
 
 export function kpiSettings(config: Config): KpiSettings {
@@ -22,6 +23,7 @@ export function kpiSettings(config: Config): KpiSettings {
     emergencyPurchaseDays: config.LEDGERLINE_EMERGENCY_PURCHASE_DAYS,
     countToleranceUnits: config.LEDGERLINE_COUNT_TOLERANCE_UNITS,
     countTolerancePercent: config.LEDGERLINE_COUNT_TOLERANCE_PERCENT,
+    billPriceTolerancePercent: config.LEDGERLINE_BILL_PRICE_TOLERANCE_PERCENT,
   };
 }
 
@@ -44,7 +46,7 @@ export interface KpiDefinition {
    * expressions use, `num` and `den` (Float64). It may use `{stream_day:Date}`: the day of the latest
    * event time the pipeline has seen (units due that day or later are not judged yet), and the
    * settings (`KpiSettings`): `{emergency_days:Float64}`, `{tolerance_units:Float64}`,
-   * `{tolerance_percent:Float64}`.
+   * `{tolerance_percent:Float64}`, `{price_tolerance_percent:Float64}`.
    */
   units: string;
   /**

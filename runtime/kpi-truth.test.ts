@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
-import type { AdjustmentTruth, CountTruth, PurchaseLineTruth, SalesLineTruth } from '../ingest/generator/truth.js';
+import type { AdjustmentTruth, BillTruth, CountTruth, PurchaseLineTruth, SalesLineTruth } from '../ingest/generator/truth.js';
 import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
 import { KPIS } from '../kpis/catalogue.js';
 import { kpiSettings } from '../kpis/kpi.js';
@@ -26,9 +26,10 @@ interface Truth {
   purchases: PurchaseLineTruth[];
   counts: CountTruth[];
   adjustments: AdjustmentTruth[];
+  bills: BillTruth[];
 }
 
-function kpisFromTruth({ sales, purchases, counts, adjustments }: Truth, company: string, emergencyDays: number): Map<string, Array<[string, string, number, number]>> {
+function kpisFromTruth({ sales, purchases, counts, adjustments, bills }: Truth, company: string, emergencyDays: number): Map<string, Array<[string, string, number, number]>> {
   const streamMs = Math.max(
     ...sales.flatMap((l) => [l.ordered_at, l.first_shipment_at, l.completed_at]).filter((x): x is string => x !== null).map(Date.parse),
     ...purchases.flatMap((l) => [l.ordered_at, l.first_receipt_at, l.completed_at]).filter((x): x is string => x !== null).map(Date.parse),
@@ -93,6 +94,18 @@ function kpisFromTruth({ sales, purchases, counts, adjustments }: Truth, company
     count('adjustment_frequency', day(a.occurred_at), 1, 0);
     count('adjustment_value', day(a.occurred_at), Math.abs(a.qty) * a.unit_cost, 1);
   }
+  // Three-way match: the first exception of each bill line (exact prices: the default tolerance).
+  const billed = new Map<string, number>();
+  for (const b of bills) if (b.purchase_line_id !== null) billed.set(b.purchase_line_id, (billed.get(b.purchase_line_id) ?? 0) + b.qty);
+  for (const b of bills) {
+    const total = b.purchase_line_id === null ? 0 : billed.get(b.purchase_line_id)!;
+    const exception =
+      b.purchase_line_id === null || b.po_unit_price === null || b.po_qty_ordered === null ||
+      Math.abs(b.unit_price - b.po_unit_price) > 1e-9 ||
+      total > b.po_qty_ordered + 1e-9 ||
+      total > b.received_qty + 1e-9;
+    count('three_way_match_exceptions', day(b.occurred_at), exception ? 1 : 0, 1);
+  }
   // The 90th percentile: position ⌊0.9 n⌋ of the sorted lead times; variability: σ ÷ mean.
   const p90 = new Map<string, [number, number]>();
   const cv = new Map<string, [number, number]>();
@@ -140,6 +153,7 @@ describe.each([1, 2, 3])('KPIs for generator seed %i', (seed) => {
       purchases: readJsonl(join(dir, 'truth', 'purchase_lines.jsonl')),
       counts: readJsonl(join(dir, 'truth', 'counts.jsonl')),
       adjustments: readJsonl(join(dir, 'truth', 'adjustments.jsonl')),
+      bills: readJsonl(join(dir, 'truth', 'bills.jsonl')),
     };
     expect(truth.sales.length).toBeGreaterThan(500);
     expect(truth.purchases.length).toBeGreaterThan(50);

@@ -47,6 +47,7 @@ export async function queryKpi(store: Store, request: KpiRequest, settings: KpiS
     emergency_days: settings.emergencyPurchaseDays,
     tolerance_units: settings.countToleranceUnits,
     tolerance_percent: settings.countTolerancePercent,
+    price_tolerance_percent: settings.billPriceTolerancePercent,
   };
   const where: string[] = [];
   if (request.from !== undefined) {

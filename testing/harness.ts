@@ -64,6 +64,7 @@ const COMPARABLE: Record<string, string> = {
   sales_line_outcomes: '*',
   purchase_line_outcomes: '*',
   count_outcomes: '*',
+  bill_line_outcomes: '*',
 };
 
 /** Per table: row count and an order-independent hash of the rows. */

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventId } from '../events/event-id.js';
 import { EXAMPLES } from '../events/examples.js';
-import type { ErpEvent, InventoryCountEvent, ProductEvent, PurchaseOrderLineEvent, SalesOrderLineEvent, StockMoveEvent } from '../events/schema.js';
+import type { ErpEvent, InventoryCountEvent, ProductEvent, PurchaseOrderLineEvent, SalesOrderLineEvent, StockMoveEvent, VendorBillLineEvent } from '../events/schema.js';
 import type { Config } from '../config/config.js';
 import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
 import { EmbeddedPipeline, embeddedProcessors } from '../runtime/embedded-pipeline.js';
@@ -89,6 +89,10 @@ export const adjustment = (qty: number, at: string, unitCost: number, version = 
 
 export function product(sku: string, unitCost: number): ProductEvent {
   return { ...EXAMPLES.product, sku, unit_cost: unitCost };
+}
+
+export function billLine(id: string, purchaseLine: string | null, qty: number, unitPrice: number, at: string): VendorBillLineEvent {
+  return { ...EXAMPLES.vendor_bill_line, record_id: id, line_id: id, bill_id: `BILL-${id}`, event_id: eventId('odoo-prod', 'vendor_bill_line', id, 1), purchase_line_id: purchaseLine, qty, unit_price: unitPrice, occurred_at: at };
 }
 
 export function count(id: string, counted: number, system: number, at: string, opts: Partial<InventoryCountEvent> = {}): InventoryCountEvent {

@@ -15,26 +15,8 @@
  * (~3% of the events), and about a third of the counts adjust.
  * Nothing here touches the simulation's random numbers or its events.
  */
-import { Column } from './line-outcomes.js';
+import { Table } from './line-outcomes.js';
 import { ADJUSTMENT_KINDS, type AdjustmentKind } from './truth.js';
-
-const INITIAL_ROWS = 1024;
-
-/** Columns that grow together; row i exists in all of them once `ensure(i)` was called. */
-class Table {
-  private capacity = INITIAL_ROWS;
-  private readonly cols: Column[] = [];
-  col(float = false): Column {
-    const c = new Column(INITIAL_ROWS, float);
-    this.cols.push(c);
-    return c;
-  }
-  ensure(i: number): void {
-    if (i < this.capacity) return;
-    for (const c of this.cols) c.ensure(i);
-    this.capacity = (this.cols[0] as Column).data.length;
-  }
-}
 
 const int32 = (x: number) => (x | 0) === x;
 

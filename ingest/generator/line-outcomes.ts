@@ -2,17 +2,19 @@
  * Line-level outcome truth (truth/sales_lines.jsonl, truth/purchase_lines.jsonl; see truth.ts), recorded
  * by the simulation as it goes: one small record per line in growable typed-array columns indexed by
  * the line's number (`sale.order.line:N` is row N − 1), so rows come out in numeric id order without a
- * sort, and a line costs ~65 bytes (sales) / ~70 bytes (purchase) instead of an object and its strings.
+ * sort, and a line costs ~65 bytes (sales) / ~80 bytes (purchase) instead of an object and its strings.
  *
  * The simulation calls `version()` from the one place that emits the line's event, with that event's
- * values, so the stored header (qty, dates, state) is always the one of the highest version emitted;
- * and `delivery()` / `receipt()` from where it emits the linked done move, with the move's occurred_at.
+ * values, so the stored header (qty, price, dates, state) is always the one of the highest version
+ * emitted; and `delivery()` / `receipt()` from where it emits the linked done move, with the move's
+ * occurred_at. The bill truth (bill-outcomes.ts) reads purchase lines by number (`line()`) and their
+ * received quantity so far (`receivedSoFar()`).
  * Nothing here touches the simulation's random numbers or its events.
  */
 
 /**
  * A typed array (Int32, or Float64 for epoch ms and money) that doubles when an index past its end is
- * needed. Also used by inventory-outcomes.ts.
+ * needed. Also used by inventory-outcomes.ts and bill-outcomes.ts.
  */
 export class Column {
   data: Int32Array | Float64Array;
@@ -30,6 +32,25 @@ export class Column {
 }
 
 const INITIAL_ROWS = 1024;
+
+/**
+ * Columns that grow together; row i exists in all of them once `ensure(i)` was called. Used by
+ * inventory-outcomes.ts and bill-outcomes.ts.
+ */
+export class Table {
+  private capacity = INITIAL_ROWS;
+  private readonly cols: Column[] = [];
+  col(float = false): Column {
+    const c = new Column(INITIAL_ROWS, float);
+    this.cols.push(c);
+    return c;
+  }
+  ensure(i: number): void {
+    if (i < this.capacity) return;
+    for (const c of this.cols) c.ensure(i);
+    this.capacity = (this.cols[0] as Column).data.length;
+  }
+}
 
 /**
  * Columns shared by sales and purchase lines: int32 for numbers, ids, days and quantities (integer
@@ -211,6 +232,7 @@ export interface PoLineRecord {
   plannedDay: number;
   originalPlannedDay: number;
   qty: number;
+  unitPrice: number;
   state: PoLineState;
   received: number;
   firstReceiptMs: number | null;
@@ -221,6 +243,7 @@ export interface PoLineRecord {
 }
 
 export class PoLineOutcomes extends LineColumns {
+  private readonly price = this.col(true);
   private readonly plannedDay = this.col();
   private readonly originalPlannedDay = this.col();
   private readonly onTime = this.col();
@@ -233,7 +256,7 @@ export class PoLineOutcomes extends LineColumns {
   }
 
   /** Call where a version of the line's purchase_order_line event is emitted, with that event's values. */
-  version(no: number, version: number, order: number, cell: number, vendor: string, orderedMs: number, plannedDay: number, originalPlannedDay: number, qty: number, state: PoLineState): void {
+  version(no: number, version: number, order: number, cell: number, vendor: string, orderedMs: number, plannedDay: number, originalPlannedDay: number, qty: number, unitPrice: number, state: PoLineState): void {
     if (version > 1) {
       const i = this.rowOf(no);
       // received_on_time_qty is kept incrementally against the current planned date.
@@ -241,6 +264,7 @@ export class PoLineOutcomes extends LineColumns {
     }
     const i = this.header(no, version, order, cell, orderedMs, qty, PO_STATES.indexOf(state));
     this.vendors[i] = vendor;
+    this.price.data[i] = unitPrice;
     this.plannedDay.data[i] = plannedDay;
     this.originalPlannedDay.data[i] = originalPlannedDay;
   }
@@ -255,27 +279,41 @@ export class PoLineOutcomes extends LineColumns {
     if (ms < plannedMs + 12 * 3_600_000) this.byPlannedDay.data[i] = (this.byPlannedDay.data[i] as number) + qty;
   }
 
+  /** Quantity received so far for line number `no` (its receipts recorded until now). */
+  receivedSoFar(no: number): number {
+    return this.moved.data[this.rowOf(no)] as number;
+  }
+
+  /** Line number `no` as recorded so far (at the end: its last version and all its receipts). */
+  line(no: number): PoLineRecord {
+    return this.record(this.rowOf(no));
+  }
+
   /** All lines in line-number order. */
   *records(): Generator<PoLineRecord> {
     for (let i = 0; i < this.n; i++) {
-      if (!this.exists(i)) continue;
-      yield {
-        lineId: this.lineId(i),
-        orderId: this.orderId(i),
-        cell: this.cell.data[i] as number,
-        vendor: this.vendors[i] as string,
-        orderedMs: this.orderedMs.data[i] as number,
-        plannedDay: this.plannedDay.data[i] as number,
-        originalPlannedDay: this.originalPlannedDay.data[i] as number,
-        qty: this.qty.data[i] as number,
-        state: PO_STATES[this.state.data[i] as number] as PoLineState,
-        received: this.moved.data[i] as number,
-        firstReceiptMs: this.instant(this.firstMs, i),
-        firstReceiptQty: this.firstQty.data[i] as number,
-        completedMs: this.instant(this.completedMs, i),
-        receivedOnTime: this.onTime.data[i] as number,
-        receivedByPlannedDay: this.byPlannedDay.data[i] as number,
-      };
+      if (this.exists(i)) yield this.record(i);
     }
+  }
+
+  private record(i: number): PoLineRecord {
+    return {
+      lineId: this.lineId(i),
+      orderId: this.orderId(i),
+      cell: this.cell.data[i] as number,
+      vendor: this.vendors[i] as string,
+      orderedMs: this.orderedMs.data[i] as number,
+      plannedDay: this.plannedDay.data[i] as number,
+      originalPlannedDay: this.originalPlannedDay.data[i] as number,
+      qty: this.qty.data[i] as number,
+      unitPrice: this.price.data[i] as number,
+      state: PO_STATES[this.state.data[i] as number] as PoLineState,
+      received: this.moved.data[i] as number,
+      firstReceiptMs: this.instant(this.firstMs, i),
+      firstReceiptQty: this.firstQty.data[i] as number,
+      completedMs: this.instant(this.completedMs, i),
+      receivedOnTime: this.onTime.data[i] as number,
+      receivedByPlannedDay: this.byPlannedDay.data[i] as number,
+    };
   }
 }

@@ -22,14 +22,16 @@
  * Scale. Work and output are linear in skus × warehouses × days; state is per SKU×warehouse plus open
  * documents (a few days of order lines, POs within lead time, transfers in transit), so memory does not
  * grow with the length of the stream, except for the line-level truth (line-outcomes.ts): ~65 bytes
- * of typed-array columns per sales or purchase line ever created (~13 MB per million events, up to
- * twice that as the columns grow by doubling), and the inventory-control truth (inventory-outcomes.ts):
- * ~60 bytes per count and ~50 per adjustment move (a count per SKU×warehouse about every 25 days,
- * ~3% of the events; about a third of the counts adjust). At the built-in rates there are about 1.5
- * distinct events per SKU×warehouse per day (a customer line is ~5 events: line, reservation,
- * shipment, release, done; plus POs, receipts, quality checks, bills, counts, transfers), plus master data and
- * duplicateShare redeliveries (late events are moved, not added). Demand levels are lognormal across SKUs, so small
- * runs vary by seed. Measured with seed 1 over 365 days × 4 warehouses:
+ * of typed-array columns per sales line and ~80 per purchase line ever created (~13 MB per million
+ * events, up to twice that as the columns grow by doubling), the inventory-control truth
+ * (inventory-outcomes.ts): ~60 bytes per count and ~50 per adjustment move (a count per SKU×warehouse
+ * about every 25 days, ~3% of the events; about a third of the counts adjust), and the bill truth
+ * (bill-outcomes.ts): ~55 bytes per vendor bill line (one per receipt, ~4% of the events).
+ * At the built-in rates there are about 1.5 distinct events per SKU×warehouse per day (a customer
+ * line is ~5 events: line, reservation, shipment, release, done; plus POs, receipts, quality checks,
+ * bills, counts, transfers), plus master data and duplicateShare redeliveries (late events are moved,
+ * not added). Demand levels are lognormal across SKUs, so small runs vary by seed. Measured with
+ * seed 1 over 365 days × 4 warehouses:
  *   200 SKUs ≈ 0.45M events (~210 MB), 900 SKUs ≈ 2.1M (~1 GB), 4500 SKUs ≈ 10.6M (~5.1 GB).
  *
  * `events()` re-runs the simulation from the seed on every call; do not iterate two of its streams
@@ -43,11 +45,13 @@ import { StreamPerturber, type TimedEvent } from './emitter.js';
 import { DAY_MS, HOUR_MS, IsoFormatter, MINUTE_MS } from './time.js';
 import { PoLineOutcomes, SaleLineOutcomes } from './line-outcomes.js';
 import { InventoryOutcomes } from './inventory-outcomes.js';
+import { BillOutcomes } from './bill-outcomes.js';
 import {
   compareLedgerRows,
   emptyCounts,
   type AdjustmentKind,
   type AdjustmentTruth,
+  type BillTruth,
   type CountTruth,
   type ExceptionKind,
   type ExceptionLabel,
@@ -322,6 +326,8 @@ export class Simulation {
   private poOutcomes!: PoLineOutcomes;
   /** Inventory-control truth: one small record per count and per adjustment move. */
   private inventoryOutcomes!: InventoryOutcomes;
+  /** Vendor bill truth: one small record per bill line. */
+  private billOutcomes!: BillOutcomes;
   private emitter!: StreamPerturber;
 
   constructor(opts: GeneratorOptions, hooks: SimulationHooks = {}) {
@@ -451,6 +457,34 @@ export class Simulation {
     }
   }
 
+  /**
+   * truth/bills.jsonl: one row per vendor bill line, in numeric bill-line-number order, with its
+   * purchase line's last version and the receipts for it (truth.ts).
+   */
+  *billTruth(): Generator<BillTruth> {
+    if (!this.finished) throw new Error('billTruth() is valid only after events() has been exhausted');
+    for (const r of this.billOutcomes.records()) {
+      const cell = this.cells[r.cell] as Cell;
+      const po = r.po;
+      yield {
+        line_id: `account.move.line:${r.no}`,
+        bill_id: `account.move:${r.billNo}`,
+        purchase_line_id: po === null ? null : po.lineId,
+        vendor: r.vendor,
+        sku: cell.sku.sku,
+        warehouse: cell.wh.id,
+        occurred_at: this.iso(r.ms),
+        qty: r.qty,
+        unit_price: r.unitPrice,
+        po_qty_ordered: po === null ? null : po.qty,
+        po_unit_price: po === null ? null : po.unitPrice,
+        received_qty: po === null ? 0 : po.received,
+        received_before_bill_qty: r.receivedBefore,
+        mispriced: r.mispriced,
+      };
+    }
+  }
+
   private stats(): SimulationStats {
     return {
       emitted: this.emitter.emitted,
@@ -510,6 +544,7 @@ export class Simulation {
     this.saleOutcomes = new SaleLineOutcomes();
     this.poOutcomes = new PoLineOutcomes((day) => this.dayMs(day) + 12 * HOUR_MS);
     this.inventoryOutcomes = new InventoryOutcomes();
+    this.billOutcomes = new BillOutcomes(this.poOutcomes);
 
     const loc = (id: string, name: string, usage: LocationUsageName, warehouse: string | null, whIdx: number, quarantine: boolean, slot: Loc['slot']): Loc => ({
       id,
@@ -882,7 +917,7 @@ export class Simulation {
       },
       ms,
     );
-    this.poOutcomes.version(po.no, po.version, po.orderNo, this.cellIndex(cell), po.vendor.id, po.orderedMs, po.plannedDay, po.originalPlannedDay, po.qty, state);
+    this.poOutcomes.version(po.no, po.version, po.orderNo, this.cellIndex(cell), po.vendor.id, po.orderedMs, po.plannedDay, po.originalPlannedDay, po.qty, po.price, state);
   }
 
   /**
@@ -1083,6 +1118,7 @@ export class Simulation {
       lot,
     });
     this.poOutcomes.receipt(po.no, qty, ms);
+    this.billOutcomes.receipt(ms);
     po.remaining -= qty;
     cell.onOrder -= qty;
     if (po.receipts === 1 && po.remaining > 0) {
@@ -1456,6 +1492,7 @@ export class Simulation {
         },
         ms,
       );
+      this.billOutcomes.bill(billNo, 1, billNo, po.no, this.cellIndex(po.cell), po.vendor.id, ms, a.qty, price, mispriced);
       if (mispriced) {
         this.exception('mispriced_bill', d, po.cell, { purchase_line_id: po.id, bill_line_id: lineId }, `billed ${price} per unit, PO price ${po.price}`);
       }

@@ -17,6 +17,10 @@
  * - `truth/adjustments.jsonl`: every done stock move to or from an inventory-usage location
  *   (`Virtual/Inventory adjustment`), one `AdjustmentTruth` per move, in the numeric order of the move's
  *   number (`stock.move:N`), with what caused it (`AdjustmentKind`) and the count it follows.
+ * - `truth/bills.jsonl`: every vendor bill line the simulation created (every `vendor_bill_line`
+ *   record, at its last version), one `BillTruth` per line, in the numeric order of the bill line's
+ *   number (`account.move.line:N`), with its purchase line (last version) and what had been received
+ *   for it: the facts of a three-way match (bill against purchase line against receipts).
  *
  * How counts and adjustments work in the simulation (each is one path, `Simulation.count()`):
  * - Every adjustment follows a count, a few milliseconds later (a strictly later occurred_at): the
@@ -40,6 +44,22 @@
  * - system_qty is the system quantity at WHn/Stock just before the count (reserved units included).
  * - Each count and each move is emitted once (version 1; redeliveries are byte-identical copies), so
  *   "last version" is the only one; products have a single unit cost for the whole run.
+ *
+ * How vendor bills work in the simulation (`Simulation.officePhase()`):
+ * - Every receipt (a done move from Partners/Vendors, to Stock or Quality) is billed once, by a bill
+ *   of its own with a single line (`account.move:N` has the one line `account.move.line:N`), for the
+ *   receipt's qty, linked to the receipt's purchase line, with that line's vendor, sku and warehouse.
+ *   The bill comes 0–3 days after the receipt (a uniform draw), in the 22:30–23:59 office window, so
+ *   always after its receipt (06:00–07:59), and it is dropped if that day is past the end of the run:
+ *   receipts of the last three days may be unbilled. There are no unlinked bills, no duplicate bills
+ *   and no credit notes; a `duplicate_po` line is received, so billed, like any other line.
+ * - So a bill's received_before_bill_qty is at least its own qty, and a line is never billed for more
+ *   than was received before the bill (nor more than ordered). A line received in two parts
+ *   (`partial_receipt`) can be billed for the first part before the rest arrives: billed before full
+ *   receipt, received_before_bill_qty < po_qty_ordered.
+ * - The unit price is the purchase line's (which never changes after the line is placed), except for
+ *   a `mispriced_bill` (3% of bills): about 5–40% off it, mostly upwards, and never equal to it.
+ * - Each bill line is emitted once (version 1; redeliveries are byte-identical copies).
  *
  * In the line files, "last version" is the line event with the highest `version`: the simulation's
  * final state of the line, which is also its latest occurred_at, whatever the file order (the stream
@@ -169,6 +189,41 @@ export interface CountTruth {
   unit_cost: number;
   /** True if the simulation made this count wrong on purpose: exactly the counts with a `miscount` label. */
   miscount: boolean;
+}
+
+/** One row of truth/bills.jsonl: a vendor bill line, its purchase line and the receipts for it. */
+export interface BillTruth {
+  /** `account.move.line:N`, as in the events. */
+  line_id: string;
+  /** `account.move:N`, as in the events. */
+  bill_id: string;
+  /** `purchase.order.line:N` of the event, or null if the bill line has none (the simulation has none such). */
+  purchase_line_id: string | null;
+  /** `VEND-nnn`, as in the events. */
+  vendor: string;
+  sku: string;
+  /** `WHn`, as in the events (the purchase line's receiving warehouse). */
+  warehouse: string;
+  /** ISO instant of the bill (its `occurred_at`, as emitted). */
+  occurred_at: string;
+  /** `qty` billed (integer units). */
+  qty: number;
+  /** `unit_price` billed. */
+  unit_price: number;
+  /** `qty_ordered` of the linked purchase line's last version, or null if no line is linked. */
+  po_qty_ordered: number | null;
+  /** `unit_price` of the linked purchase line's last version, or null if no line is linked. */
+  po_unit_price: number | null;
+  /**
+   * Total qty of the done stock moves linked to the purchase line (purchase_line_id) out of a
+   * supplier-usage location by the end of the simulation: the purchase line's `received_qty` in
+   * truth/purchase_lines.jsonl. 0 if no line is linked.
+   */
+  received_qty: number;
+  /** The part of received_qty whose receipt moves have occurred_at ≤ the bill's occurred_at. */
+  received_before_bill_qty: number;
+  /** True if the simulation made this bill's price wrong on purpose: exactly the bill lines with a `mispriced_bill` label. */
+  mispriced: boolean;
 }
 
 /**

@@ -7,6 +7,7 @@
  *   OUT/truth/purchase_lines.jsonl  one outcome row per purchase order line (truth.ts), by line number
  *   OUT/truth/counts.jsonl      one row per inventory count (truth.ts), by count number
  *   OUT/truth/adjustments.jsonl one row per inventory adjustment move (truth.ts), by move number
+ *   OUT/truth/bills.jsonl       one row per vendor bill line (truth.ts), by bill line number
  *   OUT/truth/summary.json      resolved options and counts (no timings: same options ⇒ same bytes)
  *
  * Events and labels stream through buffered write streams with backpressure; nothing holds all
@@ -146,6 +147,7 @@ export async function writeDataset(opts: WriteDatasetOptions): Promise<WriteData
   await writeRows(join(out, 'truth', 'purchase_lines.jsonl'), sim.purchaseLineTruth());
   await writeRows(join(out, 'truth', 'counts.jsonl'), sim.countTruth());
   await writeRows(join(out, 'truth', 'adjustments.jsonl'), sim.adjustmentTruth());
+  await writeRows(join(out, 'truth', 'bills.jsonl'), sim.billTruth());
 
   const s = truth.stats;
   const counts = Object.fromEntries(EXCEPTION_KINDS.map((k) => [k, truth.counts[k]]));
