@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from '../api/app.js';
 import { openStore } from '../cli/open-store.js';
 import { loadConfig } from '../config/config.js';
-import { kpiSettings } from '../kpis/kpi.js';
+import { kpiSettings, STREAM_TIME_SQL } from '../kpis/kpi.js';
+import { Checkpoints, STREAM_TIME } from '../store/checkpoints.js';
 import type { Store } from '../store/store.js';
 
 const FACTS = Number(process.env.BENCH_FACTS ?? 20_000_000);
@@ -78,6 +79,9 @@ async function main(): Promise<void> {
   try {
     process.stderr.write(`bench:kpi: writing ${FACTS} outcome facts…\n`);
     await facts(store);
+    // As the pipeline would have: the latest event time it handled.
+    const [latest] = await store.query<{ stream_time: string }>(STREAM_TIME_SQL);
+    await new Checkpoints(store).set(new Map([[STREAM_TIME, latest!.stream_time]]));
     const server = createApp(store, kpiSettings(config)).listen(0, '127.0.0.1');
     await once(server, 'listening');
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

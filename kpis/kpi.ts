@@ -57,7 +57,10 @@ export interface KpiDefinition {
   measure?: { numerator: string; denominator: string; value?: string };
 }
 
-/** Stream time: the latest event time in the outcome facts (a unit due later is not judged yet). */
+/**
+ * Stream time when the pipeline has not recorded it (`STREAM_TIME` checkpoint; a store filled
+ * otherwise): the latest event time in the outcome facts.
+ */
 const latest = (table: string, columns: string[]) =>
   `(SELECT ifNull(greatest(${columns.map((c) => `ifNull(max(${c}), toDateTime64(0, 3, 'UTC'))`).join(', ')}), toDateTime64(0, 3, 'UTC')) FROM ${table})`;
 export const STREAM_TIME_SQL = `SELECT greatest(

@@ -19,7 +19,7 @@ export function kpisDocText(): string {
     '```',
     '',
     '`from` and `to` select units by their period date (from inclusive, to exclusive); a week is labelled by its Monday.',
-    '"Stream time" is the latest event time in the outcome facts: a line due later is not judged yet.',
+    '"Stream time" is the latest event time the pipeline has handled: a line due later is not judged yet.',
     '',
   ];
   for (const k of describeKpis()) {

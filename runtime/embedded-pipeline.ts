@@ -13,7 +13,7 @@ import { procurementProcessor } from '../processors/procurement.js';
 import type { Processor } from '../processors/processor.js';
 import type { ErpEvent } from '../events/schema.js';
 import type { ChdbStore } from '../store/chdb-store.js';
-import { Checkpoints } from '../store/checkpoints.js';
+import { Checkpoints, STREAM_TIME } from '../store/checkpoints.js';
 import { EventLog, type LoggedEvent } from '../store/event-log.js';
 import { Outputs } from './outputs.js';
 import type { Progress } from './progress.js';
@@ -64,6 +64,8 @@ export class EmbeddedPipeline {
   private uncommitted = new Map<number, number>();
   private lastCommit = Date.now();
   private committing: Promise<void> = Promise.resolve();
+  /** The latest event time handled (see `STREAM_TIME`), and whether it moved since the last commit. */
+  private streamTime = new StreamTime();
 
   constructor(
     private readonly store: ChdbStore,
@@ -81,6 +83,7 @@ export class EmbeddedPipeline {
     this.uncommitted = new Map();
     this.lastCommit = started;
     this.committing = Promise.resolve();
+    this.streamTime = new StreamTime(await this.checkpoints.get(STREAM_TIME));
     const summary: RunSummary = { events_read: 0, events_logged: 0, duplicates: 0, dead_lettered: 0, processed: 0, replayed: 0, seconds: 0 };
     const bus = new EmbeddedBus<ErpEvent>(this.config.LEDGERLINE_BUS_PARTITIONS, this.config.LEDGERLINE_BUS_CAPACITY);
 
@@ -118,6 +121,7 @@ export class EmbeddedPipeline {
     return async (batch: BusRecord<ErpEvent>[]) => {
       for (const record of batch) {
         for (const processor of this.processors) processor.apply(record, this.pending);
+        this.streamTime.see(record.value.occurred_at);
       }
       const last = batch[batch.length - 1]!;
       this.uncommitted.set(last.partition, last.offset);
@@ -147,6 +151,8 @@ export class EmbeddedPipeline {
       }
       if (offset <= durable) this.uncommitted.delete(p);
     }
+    const time = this.streamTime.take();
+    if (time !== undefined) values.set(STREAM_TIME, time);
     this.lastCommit = Date.now();
     const previous = this.committing;
     this.committing = (async () => {
@@ -238,4 +244,33 @@ function busRecords(logged: readonly LoggedEvent[]): BusRecord<ErpEvent>[] {
   const records: BusRecord<ErpEvent>[] = [];
   for (const { offset, event } of logged) for (const key of eventKeys(event)) records.push({ key, partition: 0, offset, value: event });
   return records;
+}
+
+/** The maximum of the event times seen, kept cheaply: most are UTC instants of one shape, compared as text. */
+class StreamTime {
+  private latest: string | undefined;
+  private latestMs: number;
+  private moved = false;
+
+  constructor(stored?: string) {
+    this.latest = stored;
+    this.latestMs = stored === undefined ? -Infinity : Date.parse(stored);
+  }
+
+  see(occurredAt: string): void {
+    const latest = this.latest;
+    if (latest !== undefined && occurredAt.length === latest.length && occurredAt.endsWith('Z') && latest.endsWith('Z')) {
+      if (occurredAt <= latest) return;
+    } else if (Date.parse(occurredAt) <= this.latestMs) return;
+    this.latest = occurredAt;
+    this.latestMs = Date.parse(occurredAt);
+    this.moved = true;
+  }
+
+  /** The latest event time as UTC ISO, if it moved since the last `take`. */
+  take(): string | undefined {
+    if (!this.moved) return undefined;
+    this.moved = false;
+    return new Date(this.latestMs).toISOString();
+  }
 }

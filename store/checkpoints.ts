@@ -1,6 +1,12 @@
 import type { Store } from './store.js';
 
 /**
+ * The latest event time (occurred_at) the processors have handled, ISO: "now" for the KPIs that
+ * judge what is due (a committed date that has passed). Written with the partition offsets.
+ */
+export const STREAM_TIME = 'stream/event_time';
+
+/**
  * Named positions: a source's resume point, a processor partition's committed offset. Written only
  * after what they cover is durable; the latest write per name wins.
  */

@@ -1,5 +1,6 @@
 import { KPIS } from '../kpis/catalogue.js';
 import { GRAINS, STREAM_TIME_SQL, type Grain, type KpiDefinition, type KpiSettings } from '../kpis/kpi.js';
+import { STREAM_TIME } from './checkpoints.js';
 import type { Store } from './store.js';
 
 export interface KpiRequest {
@@ -41,7 +42,12 @@ export async function queryKpi(store: Store, request: KpiRequest, settings: KpiS
   const grain = request.grain ?? 'day';
   if (!GRAINS.includes(grain)) throw new KpiRequestError(`grain "${grain}": expected ${GRAINS.join(' or ')}`);
 
-  const [time] = await store.query<{ stream_day: string }>(STREAM_TIME_SQL);
+  // The pipeline records the latest event time it handled; a store written otherwise has the facts' own.
+  const [recorded] = await store.query<{ stream_day: string }>(
+    'SELECT toString(toDate(parseDateTime64BestEffort(argMax(value, seq), 3))) AS stream_day FROM checkpoints WHERE name = {name:String} GROUP BY name',
+    { name: STREAM_TIME },
+  );
+  const [time] = recorded ? [recorded] : await store.query<{ stream_day: string }>(STREAM_TIME_SQL);
   const params: Record<string, unknown> = {
     stream_day: time?.stream_day ?? '1970-01-01',
     emergency_days: settings.emergencyPurchaseDays,
