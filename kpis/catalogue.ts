@@ -6,6 +6,7 @@ import { FILL_RATE_LINE, FILL_RATE_ORDER, FILL_RATE_UNIT } from './fill-rate.js'
 import type { KpiDefinition } from './kpi.js';
 import { OTIF_LINE, OTIF_ORDER } from './otif.js';
 import { PURCHASE_LEAD_TIME, PURCHASE_LEAD_TIME_CV, PURCHASE_LEAD_TIME_P90 } from './purchase-lead-time.js';
+import { STOCKOUT_QTY, STOCKOUT_RATE } from './stockouts.js';
 import { SUPPLIER_OTIF, SUPPLIER_OTIF_LINE } from './supplier-otif.js';
 import { THREE_WAY_MATCH } from './three-way-match.js';
 
@@ -19,6 +20,8 @@ export const KPIS: ReadonlyMap<string, KpiDefinition> = new Map(
     FILL_RATE_ORDER,
     BACKORDER_LINES,
     BACKORDER_QTY,
+    STOCKOUT_RATE,
+    STOCKOUT_QTY,
     SUPPLIER_OTIF,
     SUPPLIER_OTIF_LINE,
     PURCHASE_LEAD_TIME,

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
-import type { AdjustmentTruth, BillTruth, CountTruth, PurchaseLineTruth, SalesLineTruth } from '../ingest/generator/truth.js';
+import type { AdjustmentTruth, BillTruth, CountTruth, ExceptionLabel, PurchaseLineTruth, SalesLineTruth } from '../ingest/generator/truth.js';
 import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
 import { KPIS } from '../kpis/catalogue.js';
 import { kpiSettings } from '../kpis/kpi.js';
@@ -27,10 +27,11 @@ interface Truth {
   counts: CountTruth[];
   adjustments: AdjustmentTruth[];
   bills: BillTruth[];
+  exceptions: ExceptionLabel[];
 }
 
 /** `streamDay`: the day of the latest event time in the stream (what the pipeline judges "due" against). */
-function kpisFromTruth({ sales, purchases, counts, adjustments, bills }: Truth, streamDay: string, company: string, emergencyDays: number): Map<string, Array<[string, string, number, number]>> {
+function kpisFromTruth({ sales, purchases, counts, adjustments, bills, exceptions }: Truth, streamDay: string, company: string, emergencyDays: number): Map<string, Array<[string, string, number, number]>> {
   const out = new Map<string, Map<string, [number, number]>>();
   const count = (kpi: string, period: string, num: number, den: number) => {
     const byPeriod = out.get(kpi) ?? out.set(kpi, new Map()).get(kpi)!;
@@ -90,6 +91,12 @@ function kpisFromTruth({ sales, purchases, counts, adjustments, bills }: Truth, 
     count('adjustment_frequency', day(a.occurred_at), 1, 0);
     count('adjustment_value', day(a.occurred_at), Math.abs(a.qty) * a.unit_cost, 1);
   }
+  // Stockouts: the generator labels each SKU × warehouse × day on which a line was ordered while
+  // nothing was available; the demand days are those with any line ordered.
+  const stockoutDays = new Set(exceptions.filter((e) => e.kind === 'stockout_day').map((e) => `${e.day}|${e.sku}|${e.warehouse}`));
+  const demandDays = new Set(sales.filter((l) => l.qty_ordered > 0).map((l) => `${day(l.ordered_at)}|${l.sku}|${l.warehouse}`));
+  for (const key of stockoutDays) expect(demandDays.has(key), key).toBe(true);
+  for (const key of demandDays) count('stockout_rate', key.slice(0, 10), stockoutDays.has(key) ? 1 : 0, 1);
   // Three-way match: the first exception of each bill line (exact prices: the default tolerance).
   const billed = new Map<string, number>();
   for (const b of bills) if (b.purchase_line_id !== null) billed.set(b.purchase_line_id, (billed.get(b.purchase_line_id) ?? 0) + b.qty);
@@ -150,6 +157,7 @@ describe.each([1, 2, 3])('KPIs for generator seed %i', (seed) => {
       counts: readJsonl(join(dir, 'truth', 'counts.jsonl')),
       adjustments: readJsonl(join(dir, 'truth', 'adjustments.jsonl')),
       bills: readJsonl(join(dir, 'truth', 'bills.jsonl')),
+      exceptions: readJsonl(join(dir, 'truth', 'exceptions.jsonl')),
     };
     expect(truth.sales.length).toBeGreaterThan(500);
     expect(truth.purchases.length).toBeGreaterThan(50);
@@ -159,8 +167,9 @@ describe.each([1, 2, 3])('KPIs for generator seed %i', (seed) => {
     const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean);
     const streamMs = lines.reduce((max, l) => Math.max(max, Date.parse((JSON.parse(l) as { occurred_at: string }).occurred_at)), -Infinity);
     const expected = kpisFromTruth(truth, new Date(streamMs).toISOString().slice(0, 10), 'c1', EMERGENCY_DAYS);
-    // Every KPI but data_quality (no exceptions in generated data) is checked against the truth.
-    expect([...expected.keys()].sort()).toEqual([...KPIS.keys()].filter((k) => k !== 'data_quality').sort());
+    // Every KPI is checked against the truth but data_quality (generated data has no such exceptions)
+    // and stockout_qty (the generator labels stockout days, not quantities).
+    expect([...expected.keys()].sort()).toEqual([...KPIS.keys()].filter((k) => k !== 'data_quality' && k !== 'stockout_qty').sort());
     // Sums of fractional days may differ in the last digits with the order of addition.
     const close = (rows: Array<[string, string, number, number]>) => rows.map(([p, d, n, q]) => [p, d, n.toFixed(4), q.toFixed(4)]);
     for (const [name, rows] of expected) {

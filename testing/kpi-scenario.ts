@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventId } from '../events/event-id.js';
 import { EXAMPLES } from '../events/examples.js';
-import type { ErpEvent, InventoryCountEvent, ProductEvent, PurchaseOrderLineEvent, SalesOrderLineEvent, StockMoveEvent, VendorBillLineEvent } from '../events/schema.js';
+import type { ErpEvent, InventoryCountEvent, ProductEvent, PurchaseOrderLineEvent, ReservationEvent, SalesOrderLineEvent, StockMoveEvent, VendorBillLineEvent } from '../events/schema.js';
 import type { Config } from '../config/config.js';
 import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
 import { EmbeddedPipeline, embeddedProcessors } from '../runtime/embedded-pipeline.js';
@@ -86,6 +86,13 @@ const ADJUSTMENT = ['Virtual/Inventory adjustment', 'inventory', null] as [strin
 /** An inventory adjustment: +qty into WH1/Stock, −qty out of it. */
 export const adjustment = (qty: number, at: string, unitCost: number, version = 1, id?: string) =>
   qty > 0 ? move(qty, at, ADJUSTMENT, STOCK, { unit_cost: unitCost }, version, id) : move(-qty, at, STOCK, ADJUSTMENT, { unit_cost: unitCost }, version, id);
+
+/** Goods into WH1/Quality (a quarantine location with the `location` example as master data). */
+export const quarantined = (qty: number, at: string) => move(qty, at, VENDORS, ['WH1/Quality', 'internal', 'WH1'], {});
+
+export function reservation(id: string, qty: number, at: string, version = 1): ReservationEvent {
+  return { ...EXAMPLES.reservation, record_id: id, reservation_id: id, version, event_id: eventId('odoo-prod', 'reservation', id, version), occurred_at: at, qty_reserved: qty };
+}
 
 export function product(sku: string, unitCost: number): ProductEvent {
   return { ...EXAMPLES.product, sku, unit_cost: unitCost };
