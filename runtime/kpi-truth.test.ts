@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
-import type { AdjustmentTruth, BillTruth, CountTruth, ExceptionLabel, PurchaseLineTruth, SalesLineTruth } from '../ingest/generator/truth.js';
+import type { AdjustmentTruth, BillTruth, CountTruth, DailyInventoryTruth, ExceptionLabel, PurchaseLineTruth, SalesLineTruth } from '../ingest/generator/truth.js';
 import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
 import { KPIS } from '../kpis/catalogue.js';
 import { kpiSettings } from '../kpis/kpi.js';
@@ -28,10 +28,11 @@ interface Truth {
   adjustments: AdjustmentTruth[];
   bills: BillTruth[];
   exceptions: ExceptionLabel[];
+  daily: DailyInventoryTruth[];
 }
 
 /** `streamDay`: the day of the latest event time in the stream (what the pipeline judges "due" against). */
-function kpisFromTruth({ sales, purchases, counts, adjustments, bills, exceptions }: Truth, streamDay: string, company: string, emergencyDays: number): Map<string, Array<[string, string, number, number]>> {
+function kpisFromTruth({ sales, purchases, counts, adjustments, bills, exceptions, daily }: Truth, streamDay: string, company: string, emergencyDays: number): Map<string, Array<[string, string, number, number]>> {
   const out = new Map<string, Map<string, [number, number]>>();
   const count = (kpi: string, period: string, num: number, den: number) => {
     const byPeriod = out.get(kpi) ?? out.set(kpi, new Map()).get(kpi)!;
@@ -97,6 +98,11 @@ function kpisFromTruth({ sales, purchases, counts, adjustments, bills, exception
   const demandDays = new Set(sales.filter((l) => l.qty_ordered > 0).map((l) => `${day(l.ordered_at)}|${l.sku}|${l.warehouse}`));
   for (const key of stockoutDays) expect(demandDays.has(key), key).toBe(true);
   for (const key of demandDays) count('stockout_rate', key.slice(0, 10), stockoutDays.has(key) ? 1 : 0, 1);
+  // Turns and cover by day (one day per period: annualizing is × 365), through the stream day.
+  for (const row of daily.filter((r) => r.day <= streamDay)) {
+    count('inventory_turns', row.day, row.cogs * 365, row.on_hand_value);
+    count('days_of_cover', row.day, row.on_hand_qty, row.demand_qty);
+  }
   // Three-way match: the first exception of each bill line (exact prices: the default tolerance).
   const billed = new Map<string, number>();
   for (const b of bills) if (b.purchase_line_id !== null) billed.set(b.purchase_line_id, (billed.get(b.purchase_line_id) ?? 0) + b.qty);
@@ -158,6 +164,7 @@ describe.each([1, 2, 3])('KPIs for generator seed %i', (seed) => {
       adjustments: readJsonl(join(dir, 'truth', 'adjustments.jsonl')),
       bills: readJsonl(join(dir, 'truth', 'bills.jsonl')),
       exceptions: readJsonl(join(dir, 'truth', 'exceptions.jsonl')),
+      daily: readJsonl(join(dir, 'truth', 'daily_inventory.jsonl')),
     };
     expect(truth.sales.length).toBeGreaterThan(500);
     expect(truth.purchases.length).toBeGreaterThan(50);

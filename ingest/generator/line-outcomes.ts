@@ -8,7 +8,8 @@
  * values, so the stored header (qty, price, dates, state) is always the one of the highest version
  * emitted; and `delivery()` / `receipt()` from where it emits the linked done move, with the move's
  * occurred_at. The bill truth (bill-outcomes.ts) reads purchase lines by number (`line()`) and their
- * received quantity so far (`receivedSoFar()`).
+ * received quantity so far (`receivedSoFar()`); the daily inventory truth (daily-inventory.ts) reads a
+ * line's qty_ordered before each new version (`qtyOrdered()`), to count only the change.
  * Nothing here touches the simulation's random numbers or its events.
  */
 
@@ -114,6 +115,12 @@ abstract class LineColumns {
     this.qty.data[i] = qty;
     this.state.data[i] = state;
     return i;
+  }
+
+  /** qty_ordered of the latest version recorded for line number `no`; 0 if it has none yet. */
+  qtyOrdered(no: number): number {
+    const i = no - 1;
+    return i >= 0 && i < this.n ? (this.qty.data[i] as number) : 0;
   }
 
   /** Row of an existing line. */

@@ -26,7 +26,8 @@
  * events, up to twice that as the columns grow by doubling), the inventory-control truth
  * (inventory-outcomes.ts): ~60 bytes per count and ~50 per adjustment move (a count per SKU×warehouse
  * about every 25 days, ~3% of the events; about a third of the counts adjust), and the bill truth
- * (bill-outcomes.ts): ~55 bytes per vendor bill line (one per receipt, ~4% of the events).
+ * (bill-outcomes.ts): ~55 bytes per vendor bill line (one per receipt, ~4% of the events), and the
+ * daily inventory truth (daily-inventory.ts): ~40 bytes per day × warehouse, whatever the events.
  * At the built-in rates there are about 1.5 distinct events per SKU×warehouse per day (a customer
  * line is ~5 events: line, reservation, shipment, release, done; plus POs, receipts, quality checks,
  * bills, counts, transfers), plus master data and duplicateShare redeliveries (late events are moved,
@@ -46,6 +47,7 @@ import { DAY_MS, HOUR_MS, IsoFormatter, MINUTE_MS } from './time.js';
 import { PoLineOutcomes, SaleLineOutcomes } from './line-outcomes.js';
 import { InventoryOutcomes } from './inventory-outcomes.js';
 import { BillOutcomes } from './bill-outcomes.js';
+import { DailyInventory } from './daily-inventory.js';
 import {
   compareLedgerRows,
   emptyCounts,
@@ -53,6 +55,7 @@ import {
   type AdjustmentTruth,
   type BillTruth,
   type CountTruth,
+  type DailyInventoryTruth,
   type ExceptionKind,
   type ExceptionLabel,
   type LedgerRow,
@@ -328,6 +331,8 @@ export class Simulation {
   private inventoryOutcomes!: InventoryOutcomes;
   /** Vendor bill truth: one small record per bill line. */
   private billOutcomes!: BillOutcomes;
+  /** Daily inventory truth: on hand, COGS, shipped and demanded per day × warehouse. */
+  private dailyInventory!: DailyInventory;
   private emitter!: StreamPerturber;
 
   constructor(opts: GeneratorOptions, hooks: SimulationHooks = {}) {
@@ -350,6 +355,7 @@ export class Simulation {
     }
     this.buf = [];
     yield* this.emitter.flush();
+    this.finishDailyInventory();
     this.finished = true;
   }
 
@@ -485,6 +491,42 @@ export class Simulation {
     }
   }
 
+  /**
+   * truth/daily_inventory.jsonl: one row per day of the run × warehouse, by day, then warehouse id in
+   * plain string order (truth.ts). Valid once `events()` is exhausted.
+   */
+  *dailyInventoryTruth(): Generator<DailyInventoryTruth> {
+    if (!this.finished) throw new Error('dailyInventoryTruth() is valid only after events() has been exhausted');
+    const order = this.warehouses.map((w) => w.idx).sort((a, b) => {
+      const x = (this.warehouses[a] as Warehouse).id;
+      const y = (this.warehouses[b] as Warehouse).id;
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    for (const r of this.dailyInventory.records(order)) {
+      yield {
+        day: this.dayString(r.day),
+        warehouse: (this.warehouses[r.wh] as Warehouse).id,
+        on_hand_qty: r.onHandQty,
+        on_hand_value: r.onHandCents / 100,
+        cogs: r.cogsCents / 100,
+        shipped_qty: r.shippedQty,
+        demand_qty: r.demandQty,
+      };
+    }
+  }
+
+  /** Checks the daily changes against the final per-cell stock (internal = Stock + Quality). */
+  private finishDailyInventory(): void {
+    const qty = this.warehouses.map(() => 0);
+    const value = this.warehouses.map(() => 0);
+    for (const c of this.cells) {
+      const q = c.stock + c.quality;
+      qty[c.wh.idx] = (qty[c.wh.idx] as number) + q;
+      value[c.wh.idx] = (value[c.wh.idx] as number) + q * Math.round(c.sku.cost * 100);
+    }
+    this.dailyInventory.finish(qty, value);
+  }
+
   private stats(): SimulationStats {
     return {
       emitted: this.emitter.emitted,
@@ -545,6 +587,7 @@ export class Simulation {
     this.poOutcomes = new PoLineOutcomes((day) => this.dayMs(day) + 12 * HOUR_MS);
     this.inventoryOutcomes = new InventoryOutcomes();
     this.billOutcomes = new BillOutcomes(this.poOutcomes);
+    this.dailyInventory = new DailyInventory(this.startMs, o.days, o.warehouses);
 
     const loc = (id: string, name: string, usage: LocationUsageName, warehouse: string | null, whIdx: number, quarantine: boolean, slot: Loc['slot']): Loc => ({
       id,
@@ -771,6 +814,11 @@ export class Simulation {
       ms,
     );
     if (from.usage === 'inventory' || to.usage === 'inventory') this.recordAdjustment(ms, moveNo, sku, qty, from, to, links);
+    // Daily inventory truth: on hand at the product's cost, deliveries at the move's (both sku.cost).
+    if (from.usage === 'internal') this.dailyInventory.stock(ms, from.whIdx, -qty, sku.cost);
+    if (to.usage === 'internal') this.dailyInventory.stock(ms, to.whIdx, qty, sku.cost);
+    if (to.usage === 'customer') this.dailyInventory.shipment(ms, from.whIdx, qty, sku.cost);
+    else if (from.usage === 'customer') this.dailyInventory.shipment(ms, to.whIdx, -qty, sku.cost);
     if (from.slot) {
       const c = this.cellOf(sku, from.whIdx);
       c[from.slot] -= qty;
@@ -888,7 +936,9 @@ export class Simulation {
       },
       ms,
     );
+    const before = this.saleOutcomes.qtyOrdered(line.no);
     this.saleOutcomes.version(line.no, line.version, line.orderNo, this.cellIndex(cell), line.customer, line.orderedMs, line.requestedDay, line.committedDay, line.qty, state);
+    this.dailyInventory.demand(line.orderedMs, cell.wh.idx, line.qty - before);
   }
 
   private poLineEvent(po: PoLine, ms: number, state: 'confirmed' | 'done'): void {

@@ -21,6 +21,12 @@
  *   record, at its last version), one `BillTruth` per line, in the numeric order of the bill line's
  *   number (`account.move.line:N`), with its purchase line (last version) and what had been received
  *   for it: the facts of a three-way match (bill against purchase line against receipts).
+ * - `truth/daily_inventory.jsonl`: one `DailyInventoryTruth` per day of the run × warehouse (every day
+ *   and every warehouse, days without activity included), sorted by day, then warehouse id (plain
+ *   code-unit string order, `WH10` before `WH2`): on hand at the end of the day and its value, cost of
+ *   goods shipped, quantity shipped and quantity ordered that day, the facts of inventory turns and
+ *   days of cover. All by event time (a move's occurred_at, a line's ordered_at, UTC days), never
+ *   emission order.
  *
  * How counts and adjustments work in the simulation (each is one path, `Simulation.count()`):
  * - Every adjustment follows a count, a few milliseconds later (a strictly later occurred_at): the
@@ -224,6 +230,43 @@ export interface BillTruth {
   received_before_bill_qty: number;
   /** True if the simulation made this bill's price wrong on purpose: exactly the bill lines with a `mispriced_bill` label. */
   mispriced: boolean;
+}
+
+/**
+ * One row of truth/daily_inventory.jsonl: a warehouse on one day of the run (UTC), by event time.
+ * Quantities are integer units. Money is exact: every unit cost is a whole number of cents, so sums
+ * are kept in integer cents and written as cents / 100 (the double nearest the exact decimal sum,
+ * e.g. 1234.56; compare with a tolerance below a cent, or round to cents). The simulation has no
+ * customer returns, so cogs and shipped_qty are never reduced by one (returns would be netted).
+ */
+export interface DailyInventoryTruth {
+  /** YYYY-MM-DD (UTC); every day from the run's start, `days` of them. */
+  day: string;
+  /** `WHn`; every warehouse on every day. */
+  warehouse: string;
+  /**
+   * System on-hand qty at the end of the day: by an event-time fold of the done stock moves with
+   * occurred_at before the next midnight (UTC), over the warehouse's internal locations (WHn/Stock and
+   * the quarantine WHn/Quality; not WHn/Transit), summed over all SKUs. What truth/ledger.jsonl's
+   * `on_hand` sums to for the warehouse, as of that instant (reserved and quarantined units included;
+   * the system's quantity, not the physical one, which shrinkage and miscounts make differ).
+   */
+  on_hand_qty: number;
+  /** Σ over SKUs of each SKU's on_hand_qty × its product unit cost (the `unit_cost` of its product event). */
+  on_hand_value: number;
+  /**
+   * Σ over the done moves into a customer-usage location leaving this warehouse, with occurred_at on
+   * this day, of qty × the move's `unit_cost`; minus moves from a customer location into it (returns;
+   * the simulation has none).
+   */
+  cogs: number;
+  /** Σ qty of those same moves (net of returns). */
+  shipped_qty: number;
+  /**
+   * Σ qty_ordered (last version) of the sales order lines of this warehouse whose ordered_at is on this
+   * day: every line, including ones cancelled or still open later.
+   */
+  demand_qty: number;
 }
 
 /**

@@ -8,6 +8,7 @@
  *   OUT/truth/counts.jsonl      one row per inventory count (truth.ts), by count number
  *   OUT/truth/adjustments.jsonl one row per inventory adjustment move (truth.ts), by move number
  *   OUT/truth/bills.jsonl       one row per vendor bill line (truth.ts), by bill line number
+ *   OUT/truth/daily_inventory.jsonl  one row per day × warehouse (truth.ts), by day then warehouse
  *   OUT/truth/summary.json      resolved options and counts (no timings: same options ⇒ same bytes)
  *
  * Events and labels stream through buffered write streams with backpressure; nothing holds all
@@ -148,6 +149,7 @@ export async function writeDataset(opts: WriteDatasetOptions): Promise<WriteData
   await writeRows(join(out, 'truth', 'counts.jsonl'), sim.countTruth());
   await writeRows(join(out, 'truth', 'adjustments.jsonl'), sim.adjustmentTruth());
   await writeRows(join(out, 'truth', 'bills.jsonl'), sim.billTruth());
+  await writeRows(join(out, 'truth', 'daily_inventory.jsonl'), sim.dailyInventoryTruth());
 
   const s = truth.stats;
   const counts = Object.fromEntries(EXCEPTION_KINDS.map((k) => [k, truth.counts[k]]));
