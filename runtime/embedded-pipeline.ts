@@ -5,9 +5,9 @@ import { eventKeys } from '../events/keys.js';
 import { decodeBatch, type DeadLetter } from '../ingest/decode.js';
 import type { Source } from '../ingest/source.js';
 import { LedgerProcessor } from '../processors/ledger.js';
-import { BillProcessor } from '../processors/bills.js';
+import { billProcessor } from '../processors/bills.js';
 import { fulfilmentProcessor } from '../processors/fulfilment.js';
-import { InventoryControlProcessor } from '../processors/inventory-control.js';
+import { inventoryControlProcessor } from '../processors/inventory-control.js';
 import { MasterDataProcessor } from '../processors/master-data.js';
 import { procurementProcessor } from '../processors/procurement.js';
 import type { Processor } from '../processors/processor.js';
@@ -34,7 +34,7 @@ export interface RunSummary {
 
 /** The processors of the embedded job, in the order they see each record. */
 export function embeddedProcessors(): Processor[] {
-  return [new MasterDataProcessor(), new LedgerProcessor(), fulfilmentProcessor(), procurementProcessor(), new InventoryControlProcessor(), new BillProcessor()];
+  return [new MasterDataProcessor(), new LedgerProcessor(), fulfilmentProcessor(), procurementProcessor(), inventoryControlProcessor(), billProcessor()];
 }
 
 /** Rows buffered by processors before they are written and offsets committed. */
