@@ -1,16 +1,20 @@
-/** Bytes of a chunk; a string or row larger than this gets a chunk of its own size. */
-const CHUNK_BYTES = 8 << 20;
+/**
+ * Bytes of a chunk; a string or row larger than this gets a chunk of its own size. Small enough that
+ * the many small tables of a commit do not each hold a large chunk (bench, 8 → 2 MiB: array buffers
+ * 305 → ~230 MB, peak RSS 1474 → 1390 MB, same time).
+ */
+const CHUNK_BYTES = 2 << 20;
 /** Positions are chunk index * CHUNK_SPAN + offset in the chunk; chunks are far smaller than this. */
 const CHUNK_SPAN = 2 ** 32;
 
 /**
- * Chunks whose bytes were written, kept for the next rows. Allocating a fresh 8 MiB ArrayBuffer
- * per chunk at ingest rate made V8 start a full garbage collection for every ~64 MiB of new
- * external memory ("external memory pressure": 55 mark-compacts, ~4 s of a 20 s bench run).
+ * Chunks whose bytes were written, kept for the next rows. Allocating a fresh ArrayBuffer per chunk
+ * at ingest rate made V8 start a full garbage collection for every ~64 MiB of new external memory
+ * ("external memory pressure": 55 mark-compacts, ~4 s of a 20 s bench run).
  */
 const spare: Buffer[] = [];
-/** Enough for the rows being written plus the rows being staged meanwhile (~16 + 16 chunks). */
-const MAX_SPARE = 40;
+/** Enough for the log rows being written plus those staged meanwhile (2 × ~65 MB) and a commit's outputs. */
+const MAX_SPARE = 96;
 
 /**
  * Append-only bytes in large chunks, for rows on their way to the engine: text is encoded straight
