@@ -5,11 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../events/examples.js';
 import { goodEvents } from '../fixtures/malformed.js';
-import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
-import { EmbeddedPipeline, embeddedProcessors } from '../runtime/embedded-pipeline.js';
 import { openStore } from '../cli/open-store.js';
 import type { ChdbStore } from '../store/chdb-store.js';
-import { tempDir, testConfig } from '../testing/harness.js';
+import { runInputs, tempDir, testConfig } from '../testing/harness.js';
 import { kpiSettings } from '../kpis/kpi.js';
 import { createApp } from './app.js';
 
@@ -24,9 +22,7 @@ beforeAll(async () => {
   writeFileSync(file, [receipt, ...goodEvents(3)].map((e) => JSON.stringify(e)).join('\n'));
   const config = testConfig();
   store = await openStore(config, join(dir, 'data'));
-  await new EmbeddedPipeline(store, config, embeddedProcessors()).run([
-    await JsonlFileSource.open(file, { batchRecords: 100, maxRecordBytes: 1 << 20, keepRawBytes: 1024 }),
-  ]);
+  await runInputs(store, config, [file]);
   const server = createApp(store, kpiSettings(config)).listen(0, '127.0.0.1');
   await once(server, 'listening');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,4 +1,5 @@
 import type { KpiDefinition } from './kpi.js';
+import { LATEST_MOVEMENTS } from './movements.js';
 
 /** Each count at its highest version, with the product's unit cost (0 when the product is unknown). */
 const COUNTS = `
@@ -9,10 +10,8 @@ const COUNTS = `
 /** Inventory adjustments: the ledger's movements to or from an inventory-usage location, latest version each. */
 const ADJUSTMENTS = `
   SELECT company, sku, warehouse, location, qty, unit_cost, occurred_at
-  FROM ledger_movements FINAL
-  WHERE counterpart_usage = 'inventory'
-  ORDER BY version DESC
-  LIMIT 1 BY company, sku, location, move_id`;
+  FROM (${LATEST_MOVEMENTS})
+  WHERE counterpart_usage = 'inventory'`;
 
 const WITHIN = `deviation <= greatest({tolerance_units:Float64}, {tolerance_percent:Float64} / 100 * abs(system_qty))`;
 

@@ -1,4 +1,5 @@
 import type { KpiDefinition } from './kpi.js';
+import { LATEST_MOVEMENTS } from './movements.js';
 
 /**
  * One row per company × sku × warehouse × day, from the first day it had stock, sales or demand to
@@ -8,7 +9,7 @@ import type { KpiDefinition } from './kpi.js';
  */
 const DAILY_INVENTORY = `
   WITH
-    moves AS (SELECT * FROM ledger_movements FINAL ORDER BY version DESC LIMIT 1 BY company, sku, location, move_id),
+    moves AS (${LATEST_MOVEMENTS}),
     changes AS (
       SELECT company, sku, warehouse, toDate(occurred_at) AS d,
              sumIf(qty, usage = 'internal') AS stock_delta, sumIf(-qty * unit_cost, counterpart_usage = 'customer') AS cogs, 0 AS demand

@@ -1,4 +1,5 @@
 import type { KpiDefinition } from './kpi.js';
+import { LATEST_MOVEMENTS } from './movements.js';
 
 /**
  * Available stock per company × sku × warehouse at every instant it changed, in event time: done
@@ -12,7 +13,7 @@ const AVAILABLE_SERIES = `
     SELECT company, sku, warehouse, t, sum(delta) AS delta
     FROM (
       SELECT company, sku, warehouse, occurred_at AS t, qty AS delta
-      FROM (SELECT * FROM ledger_movements FINAL ORDER BY version DESC LIMIT 1 BY company, sku, location, move_id)
+      FROM (${LATEST_MOVEMENTS})
       WHERE usage = 'internal' AND (company, location) NOT IN (SELECT company, location FROM locations FINAL WHERE quarantine)
       UNION ALL
       SELECT company, sku, warehouse, occurred_at AS t,

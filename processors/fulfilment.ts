@@ -29,13 +29,9 @@ export function fulfilmentProcessor(): LineOutcomeProcessor {
         otherDate: e.requested_date,
       };
     },
-    link: (m) => ({
-      lineId: m.sales_line_id,
-      qty: m.to_usage === 'customer' ? m.qty : m.from_usage === 'customer' ? -m.qty : 0,
-    }),
-    partnerUsage: 'customer',
-    stockSideSign: -1,
     linkColumn: 'sales_line_id',
+    partnerUsage: 'customer',
+    direction: 'to partner',
     columns: {
       partner: 'customer',
       due: 'committed_date',

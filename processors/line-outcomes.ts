@@ -43,14 +43,12 @@ export interface LineOutcomeSpec {
   table: string;
   lineType: ErpEvent['type'];
   line(e: ErpEvent): LineFields;
-  /** The move's link to a line, and its signed quantity towards the partner (0: not a fulfilling move). */
-  link(move: StockMoveEvent): { lineId: string | null; qty: number };
-  /** The usage of the partner side of fulfilling moves, to find them again in `ledger_movements` on restore. */
-  partnerUsage: string;
-  /** The signed quantity towards the partner is this × the stock side's signed quantity (ledger legs: + in, − out). */
-  stockSideSign: 1 | -1;
-  /** Ledger column holding the link (`sales_line_id` / `purchase_line_id`). */
-  linkColumn: string;
+  /** The move field (and ledger column) linking a move to its line. */
+  linkColumn: 'sales_line_id' | 'purchase_line_id';
+  /** The usage of the partner's side of a fulfilling move (`customer`, `supplier`). */
+  partnerUsage: StockMoveEvent['to_usage'];
+  /** Which way the goods go for the line: to the partner (deliveries) or from it (receipts); the other way is a return. */
+  direction: 'to partner' | 'from partner';
   columns: OutcomeColumns;
 }
 
@@ -133,7 +131,8 @@ export class LineOutcomeProcessor implements Processor {
       this.setLine(state, line);
       this.touch(state, offset);
     } else if (e.type === 'stock_move') {
-      const { lineId, qty } = this.spec.link(e);
+      const lineId = e[this.spec.linkColumn];
+      const qty = this.fulfilledQty(e);
       if (lineId === null || qty === 0) return;
       // The stock side's warehouse: the one this record is keyed by.
       const state = this.state(e.company, lineId, e.sku, key.slice(key.lastIndexOf('@') + 1));
@@ -224,8 +223,18 @@ export class LineOutcomeProcessor implements Processor {
        WHERE ${this.spec.linkColumn} IS NOT NULL AND counterpart_usage = {usage:String}`,
       { usage: this.spec.partnerUsage },
     )) {
-      for (const r of rows) this.state(r.company, r.line_id, r.sku, r.warehouse).applyMove(r.move_id, r.version, this.spec.stockSideSign * r.qty, r.occurred_at);
+      // Ledger legs are signed at the stock side (+ in, − out): deliveries leave stock, receipts enter it.
+      const sign = this.spec.direction === 'to partner' ? -1 : 1;
+      for (const r of rows) this.state(r.company, r.line_id, r.sku, r.warehouse).applyMove(r.move_id, r.version, sign * r.qty, r.occurred_at);
     }
+  }
+
+  /** A move's quantity for its line: + the way the line's goods go, − back (a return), 0 not to or from the partner. */
+  private fulfilledQty(m: StockMoveEvent): number {
+    const { partnerUsage, direction } = this.spec;
+    const forward = direction === 'to partner' ? m.to_usage === partnerUsage : m.from_usage === partnerUsage;
+    const back = direction === 'to partner' ? m.from_usage === partnerUsage : m.to_usage === partnerUsage;
+    return forward ? m.qty : back ? -m.qty : 0;
   }
 
   private setLine(state: LineState, line: LineFields): void {

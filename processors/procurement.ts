@@ -29,13 +29,9 @@ export function procurementProcessor(): LineOutcomeProcessor {
         otherDate: e.original_planned_date,
       };
     },
-    link: (m) => ({
-      lineId: m.purchase_line_id,
-      qty: m.from_usage === 'supplier' ? m.qty : m.to_usage === 'supplier' ? -m.qty : 0,
-    }),
-    partnerUsage: 'supplier',
-    stockSideSign: 1,
     linkColumn: 'purchase_line_id',
+    partnerUsage: 'supplier',
+    direction: 'from partner',
     columns: {
       partner: 'vendor',
       due: 'planned_date',

@@ -3,12 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
 import type { AdjustmentTruth, BillTruth, CountTruth, DailyInventoryTruth, ExceptionLabel, PurchaseLineTruth, SalesLineTruth } from '../ingest/generator/truth.js';
-import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
 import { KPIS } from '../kpis/catalogue.js';
 import { kpiSettings } from '../kpis/kpi.js';
 import { queryKpi, type KpiRow } from '../store/kpi-query.js';
-import { tempDir, testConfig, withStore } from '../testing/harness.js';
-import { EmbeddedPipeline, embeddedProcessors } from './embedded-pipeline.js';
+import { runInputs, tempDir, testConfig, withStore } from '../testing/harness.js';
 
 const readJsonl = <T>(path: string): T[] =>
   readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
@@ -142,7 +140,7 @@ function kpisFromTruth({ sales, purchases, counts, adjustments, bills, exception
 async function runKpis(eventsPath: string, dataDir: string): Promise<Map<string, KpiRow[]>> {
   return withStore(dataDir, async (store) => {
     const config = testConfig({ LEDGERLINE_BATCH_EVENTS: 2000, LEDGERLINE_EMERGENCY_PURCHASE_DAYS: EMERGENCY_DAYS });
-    const summary = await new EmbeddedPipeline(store, config, embeddedProcessors()).run([await JsonlFileSource.open(eventsPath, { batchRecords: 500, maxRecordBytes: 1 << 20, keepRawBytes: 1024 })]);
+    const summary = await runInputs(store, config, [eventsPath]);
     expect(summary.dead_lettered).toBe(0);
     const out = new Map<string, KpiRow[]>();
     for (const name of KPIS.keys()) out.set(name, await queryKpi(store, { name }, kpiSettings(config)));

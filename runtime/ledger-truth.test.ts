@@ -3,10 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ErpEvent } from '../events/schema.js';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
-import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
 import { queryLedger } from '../store/ledger-query.js';
-import { tempDir, testConfig, withStore } from '../testing/harness.js';
-import { EmbeddedPipeline, embeddedProcessors } from './embedded-pipeline.js';
+import { runInputs, tempDir, testConfig, withStore } from '../testing/harness.js';
 
 const readJsonl = <T>(path: string): T[] =>
   readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
@@ -58,8 +56,7 @@ describe.each([1, 2, 3])('generator seed %i through the embedded pipeline', (see
 
     await withStore(join(dir, 'data'), async (store) => {
       const config = testConfig({ LEDGERLINE_BATCH_EVENTS: 1000 });
-      const source = await JsonlFileSource.open(join(dir, 'events.jsonl'), { batchRecords: 1000, maxRecordBytes: 1 << 20, keepRawBytes: 4096 });
-      const summary = await new EmbeddedPipeline(store, config, embeddedProcessors()).run([source]);
+      const summary = await runInputs(store, config, [join(dir, 'events.jsonl')]);
       expect(summary.dead_lettered).toBe(0);
       expect(summary.events_read).toBe(events.length);
       expect(summary.duplicates).toBeGreaterThan(0); // the generator redelivers some events

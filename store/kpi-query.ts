@@ -1,6 +1,6 @@
 import { KPIS } from '../kpis/catalogue.js';
 import { GRAINS, STREAM_TIME_SQL, type Grain, type KpiDefinition, type KpiSettings } from '../kpis/kpi.js';
-import { STREAM_TIME } from './checkpoints.js';
+import { Checkpoints, STREAM_TIME } from './checkpoints.js';
 import type { Store } from './store.js';
 
 export interface KpiRequest {
@@ -42,14 +42,11 @@ export async function queryKpi(store: Store, request: KpiRequest, settings: KpiS
   const grain = request.grain ?? 'day';
   if (!GRAINS.includes(grain)) throw new KpiRequestError(`grain "${grain}": expected ${GRAINS.join(' or ')}`);
 
-  // The pipeline records the latest event time it handled; a store written otherwise has the facts' own.
-  const [recorded] = await store.query<{ stream_day: string }>(
-    'SELECT toString(toDate(parseDateTime64BestEffort(argMax(value, seq), 3))) AS stream_day FROM checkpoints WHERE name = {name:String} GROUP BY name',
-    { name: STREAM_TIME },
-  );
-  const [time] = recorded ? [recorded] : await store.query<{ stream_day: string }>(STREAM_TIME_SQL);
+  // The pipeline records the latest event time it handled (UTC ISO); a store written otherwise has the facts' own.
+  const recorded = await new Checkpoints(store).get(STREAM_TIME);
+  const [facts] = recorded === undefined ? await store.query<{ stream_day: string }>(STREAM_TIME_SQL) : [];
   const params: Record<string, unknown> = {
-    stream_day: time?.stream_day ?? '1970-01-01',
+    stream_day: recorded?.slice(0, 10) ?? facts?.stream_day ?? '1970-01-01',
     emergency_days: settings.emergencyPurchaseDays,
     tolerance_units: settings.countToleranceUnits,
     tolerance_percent: settings.countTolerancePercent,

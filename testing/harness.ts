@@ -4,7 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openInputs } from '../cli/inputs.js';
 import { openStore } from '../cli/open-store.js';
+import { EmbeddedPipeline, embeddedProcessors, type RunSummary } from '../runtime/embedded-pipeline.js';
 import { loadConfig, type Config } from '../config/config.js';
 import type { ChdbStore } from '../store/chdb-store.js';
 
@@ -16,6 +18,11 @@ export function tempDir(prefix: string): string {
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return loadConfig({}, overrides);
+}
+
+/** Runs input files (as `ledgerline run --input` takes them) through the embedded pipeline into `store`. */
+export async function runInputs(store: ChdbStore, config: Config, inputs: readonly string[]): Promise<RunSummary> {
+  return new EmbeddedPipeline(store, config, embeddedProcessors()).run(await openInputs(inputs, config));
 }
 
 export async function withStore<T>(dataDir: string, fn: (store: ChdbStore) => Promise<T>): Promise<T> {

@@ -8,12 +8,10 @@ import { eventId } from '../events/event-id.js';
 import { EXAMPLES } from '../events/examples.js';
 import type { ErpEvent, InventoryCountEvent, ProductEvent, PurchaseOrderLineEvent, ReservationEvent, SalesOrderLineEvent, StockMoveEvent, VendorBillLineEvent } from '../events/schema.js';
 import type { Config } from '../config/config.js';
-import { JsonlFileSource } from '../ingest/jsonl-file-source.js';
-import { EmbeddedPipeline, embeddedProcessors } from '../runtime/embedded-pipeline.js';
 import type { ChdbStore } from '../store/chdb-store.js';
 import { kpiSettings } from '../kpis/kpi.js';
 import { queryKpi, type KpiRequest, type KpiRow } from '../store/kpi-query.js';
-import { tempDir, testConfig, withStore } from './harness.js';
+import { runInputs, tempDir, testConfig, withStore } from './harness.js';
 
 const day = (d: string, time = '12:00:00.000') => `2025-01-${d}T${time}Z`;
 
@@ -149,7 +147,7 @@ export async function runScenario(
   writeFileSync(path, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
   await withStore(join(dir, 'data'), async (store) => {
     const config = testConfig(settings);
-    const summary = await new EmbeddedPipeline(store, config, embeddedProcessors()).run([await JsonlFileSource.open(path, { batchRecords: 100, maxRecordBytes: 1 << 20, keepRawBytes: 1024 })]);
+    const summary = await runInputs(store, config, [path]);
     if (summary.dead_lettered) throw new Error(`scenario events were dead-lettered: ${summary.dead_lettered}`);
     await ask((r) => queryKpi(store, r, kpiSettings(config)), store);
   });
