@@ -8,7 +8,7 @@
  * Prints one JSON line: events, floor and pipeline events/s, their ratio, peak RSS.
  * BENCH_DAYS / BENCH_SKUS / BENCH_WAREHOUSES change the input size (default ≈ 2.3M events).
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,6 @@ async function input(): Promise<string> {
     process.stderr.write(`bench: generating ${JSON.stringify(options)} into ${dir} (once; cached)\n`);
     await writeDataset({ ...options, out: dir });
   }
-  JSON.parse(readFileSync(summaryPath, 'utf8'));
   return join(dir, 'events.jsonl');
 }
 

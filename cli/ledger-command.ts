@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
-import { isValidInstant } from '../events/validate.js';
 import { queryLedger } from '../store/ledger-query.js';
-import { UsageError } from './errors.js';
+import { checkFormat, instantFlag } from './flags.js';
+import { writeJsonLines } from './json-lines.js';
 import { openStore } from './open-store.js';
 
 /** Prints the ledger as JSON lines: the five quantities per sku × location, live or as of a past instant. */
@@ -18,13 +18,12 @@ export async function ledgerCommand(argv: string[], config: Config): Promise<num
       'data-dir': { type: 'string' },
     },
   });
-  if (values.format !== 'json') throw new UsageError(`--format ${values.format}: only json (JSON lines) is supported`);
-  const asOf = values['as-of'];
-  if (asOf !== undefined && !isValidInstant(asOf)) throw new UsageError(`--as-of ${asOf}: expected an ISO-8601 instant with a zone, e.g. 2025-03-01T00:00:00Z`);
+  checkFormat(values.format);
+  const asOf = instantFlag('as-of', values['as-of']);
   const store = await openStore(config, values['data-dir']);
   try {
     const rows = await queryLedger(store, { asOf, sku: values.sku, location: values.location, warehouse: values.warehouse });
-    process.stdout.write(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+    writeJsonLines(rows);
     return 0;
   } finally {
     await store.close();

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
 import { UsageError } from './errors.js';
+import { writeJsonLines } from './json-lines.js';
 import { openStore } from './open-store.js';
 
 /** Runs one read-only query (the session is `readonly = 2`: writes and DDL are refused) and prints JSON lines. */
@@ -11,7 +12,7 @@ export async function sqlCommand(argv: string[], config: Config): Promise<number
   try {
     // Buffered, not streamed: the engine streams only SELECTs, and a refused write must say "readonly".
     const rows = await store.query(positionals[0]!);
-    process.stdout.write(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+    writeJsonLines(rows);
     return 0;
   } finally {
     await store.close();

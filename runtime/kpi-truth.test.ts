@@ -6,10 +6,7 @@ import type { AdjustmentTruth, BillTruth, CountTruth, DailyInventoryTruth, Excep
 import { KPIS } from '../kpis/catalogue.js';
 import { kpiSettings } from '../kpis/kpi.js';
 import { queryKpi, type KpiRow } from '../store/kpi-query.js';
-import { runInputs, tempDir, testConfig, withStore } from '../testing/harness.js';
-
-const readJsonl = <T>(path: string): T[] =>
-  readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+import { readJsonl, runInputs, tempDir, testConfig, withStore } from '../testing/harness.js';
 
 const DAY_MS = 86_400_000;
 /** The generator plans purchases 3 to 11 days out: with 4 days, its 3-day orders are the emergencies. */

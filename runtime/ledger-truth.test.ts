@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ErpEvent } from '../events/schema.js';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
 import { queryLedger } from '../store/ledger-query.js';
-import { runInputs, tempDir, testConfig, withStore } from '../testing/harness.js';
-
-const readJsonl = <T>(path: string): T[] =>
-  readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+import { readJsonl, runInputs, tempDir, testConfig, withStore } from '../testing/harness.js';
 
 type Row = { sku: string; location: string; warehouse: string; on_hand: number; reserved: number; in_transit: number; quarantined: number; available: number };
 const QUANTITIES = ['on_hand', 'reserved', 'in_transit', 'quarantined', 'available'] as const;

@@ -19,15 +19,6 @@ export class Outputs implements Emitter {
     const tables = this.tables;
     this.tables = new Map();
     this.rows = 0;
-    await Promise.all(
-      [...tables].map(async ([table, tsv]) => {
-        const { columns, rows } = tsv.take();
-        try {
-          await store.insertTsv(table, columns, rows.chunks());
-        } finally {
-          rows.release();
-        }
-      }),
-    );
+    await Promise.all([...tables].map(([table, tsv]) => tsv.writeTo(store, table)));
   }
 }

@@ -33,10 +33,11 @@ export class EventIdFilter {
     return this.containsFingerprint(a, b);
   }
 
-  /** As `add`, for a caller that has the id's `fingerprint` already (the hot path hashes once). */
-  addFingerprint(a: number, b: number): void {
-    if (this.insert(a, b)) this.size++;
-    if (this.size > (this.mask + 1) * MAX_LOAD) this.grow();
+  /** As `add`, for a caller that has the id's `fingerprint` already (the hot path hashes once); false when it was there. */
+  addFingerprint(a: number, b: number): boolean {
+    if (!this.insert(a, b)) return false;
+    if (++this.size > (this.mask + 1) * MAX_LOAD) this.grow();
+    return true;
   }
 
   containsFingerprint(a: number, b: number): boolean {

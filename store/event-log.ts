@@ -47,7 +47,8 @@ const LOG_COLUMNS = ['log_offset', 'event_id', 'type', 'company', 'occurred_at',
  * before are in the table (a fingerprint set spares memory and table checks for all but real duplicates).
  */
 export class EventLog {
-  private filter = new EventIdFilter(MIN_FILTER_CAPACITY);
+  /** Sized by `open` for the ids in the table. */
+  private filter = new EventIdFilter(0);
   private next = 1;
   private staged = new StagingBuffer();
   /** Rows taken for writing and not yet written, with their ids (one per `take`). */
@@ -98,14 +99,14 @@ export class EventLog {
       const id = event.event_id;
       const a = fingerprints[2 * i]!;
       const b = fingerprints[2 * i + 1]!;
-      // Known to the filter: found above, or a repeat within this batch (then it is staged).
-      if (this.filter.containsFingerprint(a, b) && (inMemory?.has(id) || inTable?.has(id) || this.staged.has(a, b, id))) {
+      // A fingerprint the filter knew already: found above, or a repeat within this batch (then it
+      // is staged); the exact checks tell a duplicate from another id with the same fingerprint.
+      if (!this.filter.addFingerprint(a, b) && (inMemory?.has(id) || inTable?.has(id) || this.staged.has(a, b, id))) {
         duplicates++;
         continue;
       }
       const offset = this.next++;
       this.staged.add(offset, event, json, plain === true, sourceField, position, a, b);
-      this.filter.addFingerprint(a, b);
       fresh.push({ offset, event });
     }
     return { fresh, duplicates };

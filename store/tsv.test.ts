@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toTsv, tsvField, tsvValue } from './tsv.js';
+import { TsvRows, tsvField, tsvValue } from './tsv.js';
 
 describe('TSV encoding', () => {
   it('escapes exactly the characters TabSeparated gives meaning to', () => {
@@ -12,7 +12,9 @@ describe('TSV encoding', () => {
     expect(tsvValue(true)).toBe('true');
     expect(tsvValue(-1.5)).toBe('-1.5');
     expect(tsvValue(['vendor', "o'brien", 'tab\there'])).toBe("['vendor','o\\'brien','tab\\there']");
-    const { columns, rows } = toTsv([{ a: 1, b: 'x' }, { a: 2, b: null }]);
+    const tsv = new TsvRows();
+    for (const row of [{ a: 1, b: 'x' }, { a: 2, b: null }]) tsv.add(row);
+    const { columns, rows } = tsv.take();
     expect(columns).toEqual(['a', 'b']);
     expect(Buffer.concat(rows.chunks()).toString()).toBe('1\tx\n2\t\\N\n');
   });

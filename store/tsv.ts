@@ -1,4 +1,5 @@
 import { ByteChunks } from './byte-chunks.js';
+import type { Store } from './store.js';
 
 /** TabSeparated escaping for one field: the only characters TSV gives meaning to. */
 const SPECIAL = /[\\\t\n\r]/;
@@ -51,11 +52,14 @@ export class TsvRows {
     this.out = new ByteChunks();
     return taken;
   }
-}
 
-/** Rows of objects with the same keys as TSV (columns in the first row's key order). */
-export function toTsv(rows: readonly object[]): { columns: string[]; rows: ByteChunks } {
-  const out = new TsvRows();
-  for (const row of rows) out.add(row);
-  return out.take();
+  /** Writes the rows so far into `table` and recycles their buffers; starts empty again. */
+  async writeTo(store: Pick<Store, 'insertTsv'>, table: string): Promise<void> {
+    const { columns, rows } = this.take();
+    try {
+      await store.insertTsv(table, columns, rows.chunks());
+    } finally {
+      rows.release();
+    }
+  }
 }

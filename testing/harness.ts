@@ -1,6 +1,6 @@
 /** Test support: temporary data dirs, running the CLI as a real process, and comparing stores. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +9,17 @@ import { openStore } from '../cli/open-store.js';
 import { EmbeddedPipeline, embeddedProcessors, type RunSummary } from '../runtime/embedded-pipeline.js';
 import { loadConfig, type Config } from '../config/config.js';
 import type { ChdbStore } from '../store/chdb-store.js';
+import { Checkpoints } from '../store/checkpoints.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** A JSON-lines file as values. */
+export function readJsonl<T>(path: string): T[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
+}
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `ledgerline-${prefix}-`));
@@ -85,9 +94,7 @@ export async function tableFingerprints(store: ChdbStore): Promise<Record<string
     );
     out[table] = row!;
   }
-  const checkpoints = await store.query<{ name: string; value: string }>(
-    `SELECT name, argMax(value, seq) AS value FROM checkpoints GROUP BY name ORDER BY name`,
-  );
+  const checkpoints = [...(await new Checkpoints(store).withPrefix(''))].sort(([a], [b]) => (a < b ? -1 : 1));
   out.checkpoints = { rows: checkpoints.length, hash: JSON.stringify(checkpoints) };
   return out;
 }
