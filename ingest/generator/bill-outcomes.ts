@@ -15,9 +15,7 @@
  * received qty are not copied: `records()` reads them from PoLineOutcomes at the end.
  * Nothing here touches the simulation's random numbers or its events.
  */
-import { Table, type PoLineOutcomes, type PoLineRecord } from './line-outcomes.js';
-
-const int32 = (x: number) => (x | 0) === x;
+import { int32, VersionedTable, type PoLineOutcomes, type PoLineRecord } from './line-outcomes.js';
 
 /** A bill line in simulation terms (cell index, epoch ms), with its purchase line at the end. */
 export interface BillRecord {
@@ -38,10 +36,9 @@ export interface BillRecord {
 }
 
 export class BillOutcomes {
-  private readonly t = new Table();
-  /** Rows in use (the highest bill line number seen). */
-  private n = 0;
-  private readonly versions = this.t.col();
+  /** `t.n`: rows in use (the highest bill line number seen). */
+  private readonly t = new VersionedTable({ number: 'bill line number', values: 'account.move.line:', id: 'account.move.line:' });
+  private readonly versions = this.t.versions;
   private readonly billNo = this.t.col();
   /** Linked purchase line number; 0 = none. */
   private readonly poNo = this.t.col();
@@ -64,14 +61,8 @@ export class BillOutcomes {
    * `mispriced` whether the simulation made its price wrong on purpose. Versions come 1, 2, 3, … per line.
    */
   bill(no: number, version: number, billNo: number, poNo: number, cell: number, vendor: string, ms: number, qty: number, unitPrice: number, mispriced: boolean): void {
-    if (!(no >= 1 && int32(no))) throw new Error(`internal: bill line number ${no}`);
-    if (!int32(billNo) || !int32(poNo) || poNo < 0 || !int32(cell) || !int32(qty)) throw new Error(`internal: account.move.line:${no} has a value beyond int32`);
     if (ms < this.lastReceiptMs) throw new Error(`internal: account.move.line:${no} at ${ms} recorded after a receipt at ${this.lastReceiptMs}`);
-    const i = no - 1;
-    this.t.ensure(i);
-    const prev = this.versions.data[i] as number;
-    if (version !== prev + 1) throw new Error(`internal: account.move.line:${no} version ${version} recorded after ${prev}`);
-    if (no > this.n) this.n = no;
+    const i = this.t.row(no, version, int32(billNo) && int32(poNo) && poNo >= 0 && int32(cell) && int32(qty));
     this.versions.data[i] = version;
     this.billNo.data[i] = billNo;
     this.poNo.data[i] = poNo;
@@ -97,7 +88,7 @@ export class BillOutcomes {
 
   /** All bill lines in line-number order; valid at the end of the simulation. */
   *records(): Generator<BillRecord> {
-    for (let i = 0; i < this.n; i++) {
+    for (let i = 0; i < this.t.n; i++) {
       if (this.versions.data[i] === 0) continue;
       const poNo = this.poNo.data[i] as number;
       yield {

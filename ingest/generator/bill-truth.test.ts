@@ -3,16 +3,17 @@
  * against truth/purchase_lines.jsonl, and against the exception labels; plus how bills work in the
  * simulation (documented in truth.ts): one bill per receipt, 0–3 days after it, for its qty.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErpEvent } from '../../events/schema.js';
+import { readJsonl, tempDir } from '../../testing/harness.js';
 import { Simulation, type GeneratorOptions } from './simulation.js';
 import type { BillTruth, ExceptionLabel, PurchaseLineTruth } from './truth.js';
+import { addTo, distinctEvents, eventLines, idNo, jsonLines, keepLatest } from './truth-test-support.js';
 import { writeDataset } from './write-dataset.js';
 
-const root = mkdtempSync(join(tmpdir(), 'ledgerline-bill-truth-'));
+const root = tempDir('bill-truth');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const BILL_FIELDS = [
@@ -42,7 +43,6 @@ type MoveEvent = Extract<ErpEvent, { type: 'stock_move' }>;
  * line that came before it in the file (file order, not event time: differs for late events).
  */
 function foldEvents(lines: string[]) {
-  const seen = new Set<string>();
   const bills = new Map<string, BillEvent>();
   const pos = new Map<string, PoEvent>();
   const receipts = new Map<string, MoveEvent[]>();
@@ -50,45 +50,30 @@ function foldEvents(lines: string[]) {
   let billRedeliveries = 0;
   let unlinkedReceipts = 0;
   let lastAt = '';
-  for (const line of lines) {
-    const e = JSON.parse(line) as ErpEvent;
-    if (seen.has(e.event_id)) {
-      if (e.type === 'vendor_bill_line') billRedeliveries++;
-      continue;
-    }
-    seen.add(e.event_id);
+  const redelivered = (e: ErpEvent) => {
+    if (e.type === 'vendor_bill_line') billRedeliveries++;
+  };
+  for (const e of distinctEvents(lines, redelivered)) {
     if (e.occurred_at > lastAt) lastAt = e.occurred_at;
     if (e.type === 'vendor_bill_line') {
-      const prev = bills.get(e.line_id);
-      if (!prev || prev.version < e.version) bills.set(e.line_id, e);
+      keepLatest(bills, e.line_id, e);
       const inFile = e.purchase_line_id === null ? 0 : (receipts.get(e.purchase_line_id) ?? []).reduce((a, m) => a + m.qty, 0);
       receivedInFileBefore.set(e.line_id, inFile);
     } else if (e.type === 'purchase_order_line') {
-      const prev = pos.get(e.line_id);
-      if (!prev || prev.version < e.version) pos.set(e.line_id, e);
+      keepLatest(pos, e.line_id, e);
     } else if (e.type === 'stock_move' && e.from_usage === 'supplier') {
       if (e.purchase_line_id === null) {
         unlinkedReceipts++;
         continue;
       }
-      const list = receipts.get(e.purchase_line_id);
-      if (list) list.push(e);
-      else receipts.set(e.purchase_line_id, [e]);
+      addTo(receipts, e.purchase_line_id, e);
     }
   }
   return { bills, pos, receipts, receivedInFileBefore, billRedeliveries, unlinkedReceipts, lastAt };
 }
 
-const idNo = (id: string) => Number(id.slice(id.lastIndexOf(':') + 1));
 const dayNo = (iso: string) => Math.floor(Date.parse(iso) / 86_400_000);
 const sum = (moves: MoveEvent[]) => moves.reduce((a, m) => a + m.qty, 0);
-
-function readJsonl<T>(path: string): T[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as T);
-}
 
 for (const seed of [1, 2]) {
   describe(`bill truth (seed ${seed})`, () => {
@@ -105,7 +90,7 @@ for (const seed of [1, 2]) {
       bills = readJsonl<BillTruth>(join(dir, 'truth', 'bills.jsonl'));
       pos = readJsonl<PurchaseLineTruth>(join(dir, 'truth', 'purchase_lines.jsonl'));
       labels = readJsonl<ExceptionLabel>(join(dir, 'truth', 'exceptions.jsonl'));
-      ev = foldEvents(readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').filter((l) => l.length > 0));
+      ev = foldEvents(eventLines(dir));
     });
 
     it('has one row per vendor_bill_line record, each exactly once, in numeric line-number order, with exactly the documented fields', () => {
@@ -193,9 +178,7 @@ for (const seed of [1, 2]) {
       for (const r of bills) {
         expect(r.purchase_line_id, r.line_id).not.toBeNull();
         expect(idNo(r.bill_id), r.line_id).toBe(idNo(r.line_id));
-        const list = byLine.get(r.purchase_line_id as string);
-        if (list) list.push(r);
-        else byLine.set(r.purchase_line_id as string, [r]);
+        addTo(byLine, r.purchase_line_id as string, r);
       }
       const day0 = dayNo('2025-01-01T00:00:00.000Z');
       expect(dayNo(ev.lastAt) - day0).toBe(opts.days - 1);
@@ -236,12 +219,11 @@ describe('bill truth from the Simulation API', () => {
     const sim = new Simulation(opts);
     expect(() => sim.billTruth().next()).toThrow(/exhausted/);
     for (const _ of sim.events());
-    const text = (rows: Iterable<object>) => [...rows].map((r) => `${JSON.stringify(r)}\n`).join('');
     const file = readFileSync(join(dir, 'truth', 'bills.jsonl'), 'utf8');
     expect(file.length).toBeGreaterThan(0);
-    expect(text(sim.billTruth())).toBe(file);
+    expect(jsonLines(sim.billTruth())).toBe(file);
     // A second run of the same instance starts from scratch (no rows carried over).
     for (const _ of sim.events());
-    expect(text(sim.billTruth())).toBe(file);
+    expect(jsonLines(sim.billTruth())).toBe(file);
   });
 });

@@ -2,16 +2,17 @@
  * truth/counts.jsonl and truth/adjustments.jsonl (taken from the simulation's state) against an
  * independent fold of events.jsonl, against the product master data, and against the exception labels.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErpEvent } from '../../events/schema.js';
+import { readJsonl, tempDir } from '../../testing/harness.js';
 import { Simulation, type GeneratorOptions } from './simulation.js';
 import { ADJUSTMENT_KINDS, type AdjustmentTruth, type CountTruth, type ExceptionLabel } from './truth.js';
+import { addTo, byOccurredAt, distinctEvents, eventLines, idNo, jsonLines, keepLatest } from './truth-test-support.js';
 import { writeDataset } from './write-dataset.js';
 
-const root = mkdtempSync(join(tmpdir(), 'ledgerline-count-truth-'));
+const root = tempDir('count-truth');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const COUNT_FIELDS = ['count_id', 'sku', 'warehouse', 'location', 'occurred_at', 'counted_qty', 'system_qty', 'user', 'reason', 'unit_cost', 'miscount'];
@@ -23,26 +24,20 @@ type MoveEvent = Extract<ErpEvent, { type: 'stock_move' }>;
 
 /** What the file says, without the simulation: counts at their highest version, moves, master data. */
 function foldEvents(lines: string[]) {
-  const seen = new Set<string>();
   const counts = new Map<string, CountEvent>();
   const moves = new Map<string, MoveEvent>();
   const inventoryMoves: MoveEvent[] = [];
   const costs = new Map<string, number>();
   const usages = new Map<string, string>();
   let redelivered = 0;
-  for (const line of lines) {
-    const e = JSON.parse(line) as ErpEvent;
-    if (seen.has(e.event_id)) {
-      if (e.type === 'inventory_count' || e.type === 'stock_move') redelivered++;
-      continue;
-    }
-    seen.add(e.event_id);
+  const onRedelivery = (e: ErpEvent) => {
+    if (e.type === 'inventory_count' || e.type === 'stock_move') redelivered++;
+  };
+  for (const e of distinctEvents(lines, onRedelivery)) {
     if (e.type === 'inventory_count') {
-      const prev = counts.get(e.count_id);
-      if (!prev || prev.version < e.version) counts.set(e.count_id, e);
+      keepLatest(counts, e.count_id, e);
     } else if (e.type === 'stock_move') {
-      const prev = moves.get(e.move_id);
-      if (!prev || prev.version < e.version) moves.set(e.move_id, e);
+      keepLatest(moves, e.move_id, e);
       if (e.from_usage === 'inventory' || e.to_usage === 'inventory') inventoryMoves.push(e);
     } else if (e.type === 'product') {
       costs.set(e.sku, e.unit_cost);
@@ -51,15 +46,6 @@ function foldEvents(lines: string[]) {
     }
   }
   return { counts, moves, inventoryMoves, costs, usages, redelivered };
-}
-
-const idNo = (id: string) => Number(id.slice(id.lastIndexOf(':') + 1));
-
-function readJsonl<T>(path: string): T[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as T);
 }
 
 function expectNumericOrder(ids: string[]): void {
@@ -88,7 +74,7 @@ for (const seed of [1, 2]) {
       counts = readJsonl<CountTruth>(join(dir, 'truth', 'counts.jsonl'));
       adjustments = readJsonl<AdjustmentTruth>(join(dir, 'truth', 'adjustments.jsonl'));
       labels = readJsonl<ExceptionLabel>(join(dir, 'truth', 'exceptions.jsonl'));
-      ev = foldEvents(readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').filter((l) => l.length > 0));
+      ev = foldEvents(eventLines(dir));
     });
 
     it('has one count row per inventory_count record and one adjustment row per inventory-usage move, each exactly once, in numeric order, with exactly the documented fields', () => {
@@ -135,11 +121,11 @@ for (const seed of [1, 2]) {
     });
 
     it('system_qty is the quantity at the counted location by an event-time fold of the moves before the count', () => {
-      const sorted = [...ev.moves.values()].sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : 0));
+      const sorted = [...ev.moves.values()].sort(byOccurredAt);
       const qty = new Map<string, number>();
       const key = (sku: string, loc: string) => `${sku}|${loc}`;
       let m = 0;
-      for (const r of [...counts].sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : 0))) {
+      for (const r of [...counts].sort(byOccurredAt)) {
         for (; m < sorted.length && (sorted[m] as MoveEvent).occurred_at <= r.occurred_at; m++) {
           const mv = sorted[m] as MoveEvent;
           qty.set(key(mv.sku, mv.from_location), (qty.get(key(mv.sku, mv.from_location)) ?? 0) - mv.qty);
@@ -192,9 +178,7 @@ for (const seed of [1, 2]) {
       const byCountId = new Map<string, AdjustmentTruth[]>();
       for (const a of adjustments) {
         expect(a.count_id, a.move_id).not.toBeNull();
-        const list = byCountId.get(a.count_id as string);
-        if (list) list.push(a);
-        else byCountId.set(a.count_id as string, [a]);
+        addTo(byCountId, a.count_id as string, a);
       }
       const countIds = new Set(counts.map((r) => r.count_id));
       for (const id of byCountId.keys()) expect(countIds.has(id), id).toBe(true);
@@ -246,12 +230,11 @@ describe('count and adjustment truth from the Simulation API', () => {
     expect(() => sim.countTruth().next()).toThrow(/exhausted/);
     expect(() => sim.adjustmentTruth().next()).toThrow(/exhausted/);
     for (const _ of sim.events());
-    const text = (rows: Iterable<object>) => [...rows].map((r) => `${JSON.stringify(r)}\n`).join('');
-    expect(text(sim.countTruth())).toBe(readFileSync(join(dir, 'truth', 'counts.jsonl'), 'utf8'));
-    expect(text(sim.adjustmentTruth())).toBe(readFileSync(join(dir, 'truth', 'adjustments.jsonl'), 'utf8'));
+    expect(jsonLines(sim.countTruth())).toBe(readFileSync(join(dir, 'truth', 'counts.jsonl'), 'utf8'));
+    expect(jsonLines(sim.adjustmentTruth())).toBe(readFileSync(join(dir, 'truth', 'adjustments.jsonl'), 'utf8'));
     // A second run of the same instance starts from scratch (no rows carried over).
     for (const _ of sim.events());
-    expect(text(sim.countTruth())).toBe(readFileSync(join(dir, 'truth', 'counts.jsonl'), 'utf8'));
-    expect(text(sim.adjustmentTruth())).toBe(readFileSync(join(dir, 'truth', 'adjustments.jsonl'), 'utf8'));
+    expect(jsonLines(sim.countTruth())).toBe(readFileSync(join(dir, 'truth', 'counts.jsonl'), 'utf8'));
+    expect(jsonLines(sim.adjustmentTruth())).toBe(readFileSync(join(dir, 'truth', 'adjustments.jsonl'), 'utf8'));
   });
 });

@@ -3,16 +3,17 @@
  * fold of events.jsonl (stock moves, location and product master data, sales order lines), against
  * truth/ledger.jsonl and truth/sales_lines.jsonl; plus what a fold in file order would get wrong.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErpEvent } from '../../events/schema.js';
+import { readJsonl, tempDir } from '../../testing/harness.js';
 import { Simulation, type GeneratorOptions } from './simulation.js';
 import type { DailyInventoryTruth, LedgerRow, SalesLineTruth } from './truth.js';
+import { byOccurredAt, distinctEvents, eventLines, jsonLines, keepLatest } from './truth-test-support.js';
 import { writeDataset } from './write-dataset.js';
 
-const root = mkdtempSync(join(tmpdir(), 'ledgerline-daily-inventory-truth-'));
+const root = tempDir('daily-inventory-truth');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const FIELDS = ['day', 'warehouse', 'on_hand_qty', 'on_hand_value', 'cogs', 'shipped_qty', 'demand_qty'];
@@ -32,7 +33,6 @@ interface LocationInfo {
  * warehouse that a fold in file order would report for a day when the file first shows a later day.
  */
 function foldEvents(lines: string[]) {
-  const seen = new Set<string>();
   const moves = new Map<string, MoveEvent>();
   const salesLines = new Map<string, LineEvent>();
   const locations = new Map<string, LocationInfo>();
@@ -41,10 +41,7 @@ function foldEvents(lines: string[]) {
   const running = new Map<string, number>();
   let fileDay = '';
   let movesAfterLaterDay = 0;
-  for (const line of lines) {
-    const e = JSON.parse(line) as ErpEvent;
-    if (seen.has(e.event_id)) continue;
-    seen.add(e.event_id);
+  for (const e of distinctEvents(lines)) {
     const day = e.occurred_at.slice(0, 10);
     if (day > fileDay) {
       // The file moves on to a later day: what a file-order fold believes the earlier day ended with.
@@ -56,8 +53,7 @@ function foldEvents(lines: string[]) {
     } else if (e.type === 'product') {
       costs.set(e.sku, e.unit_cost);
     } else if (e.type === 'stock_move') {
-      const prev = moves.get(e.move_id);
-      if (!prev || prev.version < e.version) moves.set(e.move_id, e);
+      keepLatest(moves, e.move_id, e);
       if (day < fileDay) movesAfterLaterDay++;
       for (const [loc, sign] of [
         [e.from_location, -1],
@@ -67,21 +63,12 @@ function foldEvents(lines: string[]) {
         if (l?.usage === 'internal' && l.warehouse) running.set(l.warehouse, (running.get(l.warehouse) ?? 0) + sign * e.qty);
       }
     } else if (e.type === 'sales_order_line') {
-      const prev = salesLines.get(e.line_id);
-      if (!prev || prev.version < e.version) salesLines.set(e.line_id, e);
+      keepLatest(salesLines, e.line_id, e);
     }
   }
   return { moves, salesLines, locations, costs, fileOrderOnHand, movesAfterLaterDay };
 }
 
-function readJsonl<T>(path: string): T[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as T);
-}
-
-const byOccurredAt = (a: MoveEvent, b: MoveEvent) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : 0);
 const dayOf = (start: string, i: number) => new Date(Date.parse(`${start}T00:00:00.000Z`) + i * DAY_MS).toISOString().slice(0, 10);
 const cents = (unitCost: number) => Math.round(unitCost * 100);
 const key = (day: string, wh: string) => `${day}|${wh}`;
@@ -107,7 +94,7 @@ for (const { name, opts } of CASES) {
       await writeDataset({ ...opts, out: dir });
       rows = readJsonl<DailyInventoryTruth>(join(dir, 'truth', 'daily_inventory.jsonl'));
       byKey = new Map(rows.map((r) => [key(r.day, r.warehouse), r]));
-      ev = foldEvents(readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').filter((l) => l.length > 0));
+      ev = foldEvents(eventLines(dir));
     });
 
     it('has one row per day of the run × warehouse, sorted by day then warehouse id (string order), with exactly the documented fields', () => {
@@ -282,12 +269,11 @@ describe('daily inventory truth from the Simulation API', () => {
     const sim = new Simulation(opts);
     expect(() => sim.dailyInventoryTruth().next()).toThrow(/exhausted/);
     for (const _ of sim.events());
-    const text = (rows: Iterable<object>) => [...rows].map((r) => `${JSON.stringify(r)}\n`).join('');
     const file = readFileSync(join(dir, 'truth', 'daily_inventory.jsonl'), 'utf8');
     expect(file.split('\n').length - 1).toBe(opts.days * opts.warehouses);
-    expect(text(sim.dailyInventoryTruth())).toBe(file);
+    expect(jsonLines(sim.dailyInventoryTruth())).toBe(file);
     // A second run of the same instance starts from scratch (no changes carried over).
     for (const _ of sim.events());
-    expect(text(sim.dailyInventoryTruth())).toBe(file);
+    expect(jsonLines(sim.dailyInventoryTruth())).toBe(file);
   });
 });

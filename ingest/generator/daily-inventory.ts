@@ -12,7 +12,7 @@
  * would have no row.)
  *
  * Money is exact: every unit cost in the simulation is a whole number of cents (round2; checked
- * here), so values are kept as integer cents (exact in float64 up to 2^53) and written as cents / 100,
+ * by `cents()`, which the simulation applies once per product), so values are kept as integer cents (exact in float64 up to 2^53) and written as cents / 100,
  * the double nearest to the exact decimal sum. No rounding to 6 decimals is needed.
  *
  * The simulation calls `stock()` and `shipment()` from `move()` (every done move) and `demand()` from
@@ -36,7 +36,7 @@ export interface DailyInventoryRecord {
 }
 
 /** Unit cost in whole cents; throws if it is not a whole number of cents. */
-function cents(unitCost: number): number {
+export function cents(unitCost: number): number {
   const c = Math.round(unitCost * 100);
   if (c / 100 !== unitCost) throw new Error(`internal: unit cost ${unitCost} is not a whole number of cents`);
   return c;
@@ -80,23 +80,24 @@ export class DailyInventory {
 
   /**
    * Call for each side of a done move that is an internal location (quarantine included, transit
-   * not) of warehouse `wh`: `qty` signed (+ into it, − out of it), `unitCost` the product's unit cost
-   * (its master data event's).
+   * not) of warehouse `wh`: `qty` signed (+ into it, − out of it), `unitCents` the product's unit cost
+   * (its master data event's) in whole cents, as `cents()` gives it.
    */
-  stock(ms: number, wh: number, qty: number, unitCost: number): void {
+  stock(ms: number, wh: number, qty: number, unitCents: number): void {
     const i = this.slot(ms, wh, 'stock change');
     this.qtyDelta[i] = (this.qtyDelta[i] as number) + qty;
-    this.valueDelta[i] = (this.valueDelta[i] as number) + qty * cents(unitCost);
+    this.valueDelta[i] = (this.valueDelta[i] as number) + qty * unitCents;
   }
 
   /**
    * Call for a done move to a customer location (`qty` > 0, `wh` the warehouse it leaves) or from one
-   * (a return: `qty` < 0, `wh` the warehouse it enters), `unitCost` as on the move event.
+   * (a return: `qty` < 0, `wh` the warehouse it enters), `unitCents` the unit cost on the move event in
+   * whole cents, as `cents()` gives it.
    */
-  shipment(ms: number, wh: number, qty: number, unitCost: number): void {
+  shipment(ms: number, wh: number, qty: number, unitCents: number): void {
     const i = this.slot(ms, wh, 'shipment');
     this.shipped[i] = (this.shipped[i] as number) + qty;
-    this.cogs[i] = (this.cogs[i] as number) + qty * cents(unitCost);
+    this.cogs[i] = (this.cogs[i] as number) + qty * unitCents;
   }
 
   /**

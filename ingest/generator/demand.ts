@@ -16,10 +16,10 @@ import type { Rng } from './random.js';
 /** Demand multiplier by UTC weekday (0 = Sunday), normalized to a mean of 1. */
 const WEEKDAY_RAW = [0.2, 1.2, 1.15, 1.1, 1.1, 1.0, 0.35] as const;
 const WEEKDAY_MEAN = WEEKDAY_RAW.reduce((a, b) => a + b, 0) / 7;
-export const WEEKDAY_FACTOR: readonly number[] = WEEKDAY_RAW.map((f) => f / WEEKDAY_MEAN);
+const WEEKDAY_FACTOR: readonly number[] = WEEKDAY_RAW.map((f) => f / WEEKDAY_MEAN);
 
 /** Share of SKUs that are intermittent slow movers. */
-export const INTERMITTENT_SHARE = 0.25;
+const INTERMITTENT_SHARE = 0.25;
 
 export interface Promotion {
   /** First day index of the promotion (inclusive). */
@@ -116,6 +116,7 @@ function clamp(x: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, x));
 }
 
-function round2(x: number): number {
+/** Rounds to whole cents (money and other two-decimal values; also used by simulation.ts). */
+export function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }

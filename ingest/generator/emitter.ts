@@ -12,13 +12,12 @@
  */
 import type { ErpEvent } from '../../events/schema.js';
 import type { Rng } from './random.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
 
-const DAY_MS = 86_400_000;
-const MINUTE_MS = 60_000;
 /** Chance that an event swaps place with one of its next few neighbours. */
 const SWAP_SHARE = 0.03;
 /** A redelivery follows the original within this time. */
-const REDELIVERY_MAX_MS = 2 * 3_600_000;
+const REDELIVERY_MAX_MS = 2 * HOUR_MS;
 
 export interface TimedEvent {
   ev: ErpEvent;

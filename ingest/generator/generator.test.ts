@@ -1,15 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateEvent } from '../../events/validate.js';
 import { holdsStock } from '../../events/keys.js';
 import type { ErpEvent } from '../../events/schema.js';
+import { readJsonl, tempDir } from '../../testing/harness.js';
 import { Simulation, type GeneratorOptions } from './simulation.js';
 import { writeDataset } from './write-dataset.js';
 import { EXCEPTION_KINDS, type LedgerRow } from './truth.js';
+import { distinctEvents, keepLatest } from './truth-test-support.js';
 
-const root = mkdtempSync(join(tmpdir(), 'ledgerline-gen-'));
+const root = tempDir('gen');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let runNo = 0;
@@ -17,7 +18,8 @@ async function generate(opts: GeneratorOptions) {
   const out = join(root, `run-${++runNo}`);
   const result = await writeDataset({ ...opts, out });
   const read = (rel: string) => readFileSync(join(out, rel), 'utf8');
-  return { out, result, read, lines: () => read('events.jsonl').split('\n').filter((l) => l.length > 0) };
+  const rows = <T>(rel: string) => readJsonl<T>(join(out, rel));
+  return { out, result, read, rows, lines: () => read('events.jsonl').split('\n').filter((l) => l.length > 0) };
 }
 
 const SMALL: GeneratorOptions = { seed: 1, days: 30, skus: 12, warehouses: 2 };
@@ -139,23 +141,18 @@ describe('the event stream', () => {
 
 /** An obviously-correct fold of the file: deduplicated moves, latest version of each reservation. */
 function foldLedger(lines: string[]): LedgerRow[] {
-  const seen = new Set<string>();
   const locations = new Map<string, { usage: string; quarantine: boolean; warehouse: string | null }>();
   const qty = new Map<string, number>();
   const reservations = new Map<string, { version: number; key: string; qty: number }>();
   const key = (sku: string, loc: string) => `${sku}\u0000${loc}`;
-  for (const line of lines) {
-    const e = JSON.parse(line) as ErpEvent;
-    if (seen.has(e.event_id)) continue;
-    seen.add(e.event_id);
+  for (const e of distinctEvents(lines)) {
     if (e.type === 'location') locations.set(e.location, { usage: e.usage, quarantine: e.quarantine, warehouse: e.warehouse });
     if (e.type === 'stock_move') {
       if (holdsStock(e.from_usage)) qty.set(key(e.sku, e.from_location), (qty.get(key(e.sku, e.from_location)) ?? 0) - e.qty);
       if (holdsStock(e.to_usage)) qty.set(key(e.sku, e.to_location), (qty.get(key(e.sku, e.to_location)) ?? 0) + e.qty);
     }
     if (e.type === 'reservation') {
-      const prev = reservations.get(e.reservation_id);
-      if (!prev || prev.version < e.version) reservations.set(e.reservation_id, { version: e.version, key: key(e.sku, e.location), qty: e.qty_reserved });
+      keepLatest(reservations, e.reservation_id, { version: e.version, key: key(e.sku, e.location), qty: e.qty_reserved });
     }
   }
   const reserved = new Map<string, number>();
@@ -188,11 +185,7 @@ describe('ground truth', () => {
   for (const seed of [1, 2, 3]) {
     it(`ledger.jsonl equals an independent fold of events.jsonl (seed ${seed})`, async () => {
       const run = await generate({ seed, days: 45, skus: 15, warehouses: 3 });
-      const truth = run
-        .read('truth/ledger.jsonl')
-        .split('\n')
-        .filter((l) => l)
-        .map((l) => JSON.parse(l) as LedgerRow);
+      const truth = run.rows<LedgerRow>('truth/ledger.jsonl');
       const folded = foldLedger(run.lines());
       expect(truth).toEqual(folded);
       expect(truth.length).toBeGreaterThan(15 * 3);
@@ -218,7 +211,7 @@ describe('ground truth', () => {
       expect(v.event.occurred_at >= '2024-02-20').toBe(true);
     }
     expect(lines.some((l) => l.includes('"occurred_at":"2024-02-29T'))).toBe(true);
-    const truth = run.read('truth/ledger.jsonl').split('\n').filter((l) => l).map((l) => JSON.parse(l) as LedgerRow);
+    const truth = run.rows<LedgerRow>('truth/ledger.jsonl');
     expect(truth).toEqual(foldLedger(lines));
     expect(truth.every((r) => r.warehouse === 'WH1' && r.in_transit === 0)).toBe(true);
   });
@@ -231,11 +224,7 @@ describe('ground truth', () => {
 
   it('labels every exception kind at a moderate size, with well-formed labels', async () => {
     const run = await generate(MODERATE);
-    const labels = run
-      .read('truth/exceptions.jsonl')
-      .split('\n')
-      .filter((l) => l)
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const labels = run.rows<Record<string, unknown>>('truth/exceptions.jsonl');
     const byKind = new Map<string, number>();
     for (const l of labels) {
       byKind.set(l.kind as string, (byKind.get(l.kind as string) ?? 0) + 1);
@@ -253,8 +242,7 @@ describe('ground truth', () => {
     const events = new Map<string, ErpEvent>();
     for (const line of run.lines()) {
       const e = JSON.parse(line) as ErpEvent;
-      const prev = events.get(`${e.type}/${e.record_id}`);
-      if (!prev || prev.version < e.version) events.set(`${e.type}/${e.record_id}`, e);
+      keepLatest(events, `${e.type}/${e.record_id}`, e);
     }
     const get = <T extends ErpEvent['type']>(type: T, id: unknown) => {
       const e = events.get(`${type}/${String(id)}`);

@@ -15,10 +15,8 @@
  * (~3% of the events), and about a third of the counts adjust.
  * Nothing here touches the simulation's random numbers or its events.
  */
-import { Table } from './line-outcomes.js';
+import { int32, Table, VersionedTable } from './line-outcomes.js';
 import { ADJUSTMENT_KINDS, type AdjustmentKind } from './truth.js';
-
-const int32 = (x: number) => (x | 0) === x;
 
 /** A count in simulation terms (cell index, epoch ms). */
 export interface CountRecord {
@@ -47,10 +45,9 @@ export interface AdjustmentRecord {
 }
 
 export class InventoryOutcomes {
-  // Counts, row = count number − 1.
-  private readonly c = new Table();
-  private nCounts = 0;
-  private readonly cVersions = this.c.col();
+  // Counts, row = count number − 1 (`c.n` rows in use).
+  private readonly c = new VersionedTable({ number: 'count number', values: 'count ', id: 'stock.count:' });
+  private readonly cVersions = this.c.versions;
   private readonly cCell = this.c.col();
   private readonly cMs = this.c.col(true);
   private readonly cCounted = this.c.col();
@@ -78,13 +75,7 @@ export class InventoryOutcomes {
    * and the product's unit cost at that moment; versions come 1, 2, 3, … per count.
    */
   count(no: number, version: number, cell: number, location: string, ms: number, counted: number, system: number, user: string, reason: string | null, unitCost: number, miscount: boolean): void {
-    if (!(no >= 1 && int32(no))) throw new Error(`internal: count number ${no}`);
-    if (!int32(cell) || !int32(counted) || !int32(system)) throw new Error(`internal: count ${no} has a value beyond int32`);
-    const i = no - 1;
-    this.c.ensure(i);
-    if (no > this.nCounts) this.nCounts = no;
-    const prev = this.cVersions.data[i] as number;
-    if (version !== prev + 1) throw new Error(`internal: stock.count:${no} version ${version} recorded after ${prev}`);
+    const i = this.c.row(no, version, int32(cell) && int32(counted) && int32(system));
     this.cVersions.data[i] = version;
     this.cCell.data[i] = cell;
     this.cMs.data[i] = ms;
@@ -122,7 +113,7 @@ export class InventoryOutcomes {
 
   /** All counts in count-number order. */
   *counts(): Generator<CountRecord> {
-    for (let i = 0; i < this.nCounts; i++) {
+    for (let i = 0; i < this.c.n; i++) {
       if (this.cVersions.data[i] === 0) continue;
       yield {
         no: i + 1,

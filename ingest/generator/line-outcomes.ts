@@ -12,12 +12,13 @@
  * line's qty_ordered before each new version (`qtyOrdered()`), to count only the change.
  * Nothing here touches the simulation's random numbers or its events.
  */
+import { HOUR_MS } from './time.js';
 
 /**
  * A typed array (Int32, or Float64 for epoch ms and money) that doubles when an index past its end is
- * needed. Also used by inventory-outcomes.ts and bill-outcomes.ts.
+ * needed.
  */
-export class Column {
+class Column {
   data: Int32Array | Float64Array;
   constructor(capacity: number, float: boolean) {
     this.data = float ? new Float64Array(capacity) : new Int32Array(capacity);
@@ -34,9 +35,12 @@ export class Column {
 
 const INITIAL_ROWS = 1024;
 
+/** Whether `x` is stored unchanged by an Int32Array. */
+export const int32 = (x: number) => (x | 0) === x;
+
 /**
- * Columns that grow together; row i exists in all of them once `ensure(i)` was called. Used by
- * inventory-outcomes.ts and bill-outcomes.ts.
+ * Columns that grow together; row i exists in all of them once `ensure(i)` was called. Used here and
+ * by inventory-outcomes.ts and bill-outcomes.ts.
  */
 export class Table {
   private capacity = INITIAL_ROWS;
@@ -54,53 +58,94 @@ export class Table {
 }
 
 /**
+ * What a versioned record's errors call it: `number` for a bad record number (`line number`), `values`
+ * for a value beyond int32 (`line ` gives `line 7 has …`), `id` for a version out of sequence
+ * (`sale.order.line:` gives `sale.order.line:7 version …`).
+ */
+export interface RecordNames {
+  number: string;
+  values: string;
+  id: string;
+}
+
+/**
+ * A Table of versioned records: record number N (1, 2, 3, …) is row N − 1, `versions` holds the latest
+ * version recorded per row (0 = no such record), `n` is the highest record number seen. Used here and
+ * by inventory-outcomes.ts and bill-outcomes.ts.
+ */
+export class VersionedTable extends Table {
+  n = 0;
+  readonly versions = this.col();
+
+  constructor(private readonly names: RecordNames) {
+    super();
+  }
+
+  /**
+   * The row for version `version` of record number `no`, about to be recorded: checks that `no` is a
+   * positive int32 and that `valuesFit` (the caller's int32 checks of the values it stores), grows the
+   * columns to hold the row, raises `n` to `no`, and requires `version` to follow the row's latest by
+   * one. The caller then stores the values, `version` included.
+   */
+  row(no: number, version: number, valuesFit: boolean): number {
+    if (!(no >= 1 && int32(no))) throw new Error(`internal: ${this.names.number} ${no}`);
+    if (!valuesFit) throw new Error(`internal: ${this.names.values}${no} has a value beyond int32`);
+    const i = no - 1;
+    this.ensure(i);
+    if (no > this.n) this.n = no;
+    const prev = this.versions.data[i] as number;
+    if (version !== prev + 1) throw new Error(`internal: ${this.names.id}${no} version ${version} recorded after ${prev}`);
+    return i;
+  }
+}
+
+/**
  * Columns shared by sales and purchase lines: int32 for numbers, ids, days and quantities (integer
  * units; checked to fit), float64 for instants in epoch ms, with NaN for "no instant". Row i is line
  * number i + 1; `versions` 0 = no such line.
  */
 abstract class LineColumns {
-  /** Rows in use (the highest line number seen). */
-  protected n = 0;
-  /** Rows every column can hold. */
-  private capacity = INITIAL_ROWS;
-  private readonly cols: Column[] = [];
-  protected col(float = false): Column {
-    const c = new Column(INITIAL_ROWS, float);
-    this.cols.push(c);
-    return c;
-  }
-  protected readonly order = this.col();
-  protected readonly cell = this.col();
-  protected readonly orderedMs = this.col(true);
-  protected readonly qty = this.col();
-  protected readonly state = this.col();
-  protected readonly versions = this.col();
+  /** `rows.n`: rows in use (the highest line number seen). */
+  protected readonly rows: VersionedTable;
+  protected readonly order: Column;
+  protected readonly cell: Column;
+  protected readonly orderedMs: Column;
+  protected readonly qty: Column;
+  protected readonly state: Column;
+  protected readonly versions: Column;
   /** Quantity moved so far (delivered / received). */
-  protected readonly moved = this.col();
-  protected readonly firstMs = this.col(true);
-  protected readonly firstQty = this.col();
-  protected readonly completedMs = this.col(true);
+  protected readonly moved: Column;
+  protected readonly firstMs: Column;
+  protected readonly firstQty: Column;
+  protected readonly completedMs: Column;
 
   constructor(
     private readonly linePrefix: string,
     private readonly orderPrefix: string,
-  ) {}
+  ) {
+    this.rows = new VersionedTable({ number: 'line number', values: 'line ', id: linePrefix });
+    this.order = this.col();
+    this.cell = this.col();
+    this.orderedMs = this.col(true);
+    this.qty = this.col();
+    this.state = this.col();
+    this.versions = this.rows.versions;
+    this.moved = this.col();
+    this.firstMs = this.col(true);
+    this.firstQty = this.col();
+    this.completedMs = this.col(true);
+  }
+
+  protected col(float = false): Column {
+    return this.rows.col(float);
+  }
 
   /**
    * Records the header of a version of line number `no` (of order number `order`) as it is emitted;
    * versions come 1, 2, 3, … per line.
    */
   protected header(no: number, version: number, order: number, cell: number, orderedMs: number, qty: number, state: number): number {
-    if (!(no >= 1 && (no | 0) === no)) throw new Error(`internal: line number ${no}`);
-    if ((order | 0) !== order || (cell | 0) !== cell || (qty | 0) !== qty) throw new Error(`internal: line ${no} has a value beyond int32`);
-    const i = no - 1;
-    if (i >= this.capacity) {
-      for (const c of this.cols) c.ensure(i);
-      this.capacity = (this.cols[0] as Column).data.length;
-    }
-    if (no > this.n) this.n = no;
-    const prev = this.versions.data[i] as number;
-    if (version !== prev + 1) throw new Error(`internal: ${this.lineId(i)} version ${version} recorded after ${prev}`);
+    const i = this.rows.row(no, version, int32(order) && int32(cell) && int32(qty));
     if (version === 1) {
       this.order.data[i] = order;
       this.cell.data[i] = cell;
@@ -120,13 +165,13 @@ abstract class LineColumns {
   /** qty_ordered of the latest version recorded for line number `no`; 0 if it has none yet. */
   qtyOrdered(no: number): number {
     const i = no - 1;
-    return i >= 0 && i < this.n ? (this.qty.data[i] as number) : 0;
+    return i >= 0 && i < this.rows.n ? (this.qty.data[i] as number) : 0;
   }
 
   /** Row of an existing line. */
   protected rowOf(no: number): number {
     const i = no - 1;
-    if (!(i >= 0 && i < this.n) || this.versions.data[i] === 0) throw new Error(`internal: line number ${no} has no version`);
+    if (!(i >= 0 && i < this.rows.n) || this.versions.data[i] === 0) throw new Error(`internal: line number ${no} has no version`);
     return i;
   }
 
@@ -208,7 +253,7 @@ export class SaleLineOutcomes extends LineColumns {
 
   /** All lines in line-number order. */
   *records(): Generator<SaleLineRecord> {
-    for (let i = 0; i < this.n; i++) {
+    for (let i = 0; i < this.rows.n; i++) {
       if (!this.exists(i)) continue;
       yield {
         lineId: this.lineId(i),
@@ -283,7 +328,7 @@ export class PoLineOutcomes extends LineColumns {
     const plannedMs = this.plannedMs(this.plannedDay.data[i] as number);
     if (ms <= plannedMs) this.onTime.data[i] = (this.onTime.data[i] as number) + qty;
     // The planned instant is noon (UTC): its day ends 12 hours later.
-    if (ms < plannedMs + 12 * 3_600_000) this.byPlannedDay.data[i] = (this.byPlannedDay.data[i] as number) + qty;
+    if (ms < plannedMs + 12 * HOUR_MS) this.byPlannedDay.data[i] = (this.byPlannedDay.data[i] as number) + qty;
   }
 
   /** Quantity received so far for line number `no` (its receipts recorded until now). */
@@ -298,7 +343,7 @@ export class PoLineOutcomes extends LineColumns {
 
   /** All lines in line-number order. */
   *records(): Generator<PoLineRecord> {
-    for (let i = 0; i < this.n; i++) {
+    for (let i = 0; i < this.rows.n; i++) {
       if (this.exists(i)) yield this.record(i);
     }
   }

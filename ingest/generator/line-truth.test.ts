@@ -2,16 +2,17 @@
  * truth/sales_lines.jsonl and truth/purchase_lines.jsonl (taken from the simulation's state) against an
  * independent fold of events.jsonl, and against the exception labels.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErpEvent } from '../../events/schema.js';
+import { readJsonl, tempDir } from '../../testing/harness.js';
 import { Simulation, type GeneratorOptions } from './simulation.js';
 import type { ExceptionLabel, PurchaseLineTruth, SalesLineTruth } from './truth.js';
+import { addTo, byOccurredAt, distinctEvents, eventLines, idNo, jsonLines, keepLatest } from './truth-test-support.js';
 import { writeDataset } from './write-dataset.js';
 
-const root = mkdtempSync(join(tmpdir(), 'ledgerline-line-truth-'));
+const root = tempDir('line-truth');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const SALES_FIELDS = [
@@ -62,7 +63,7 @@ interface Outcome {
 
 /** Deduplicated moves of a line folded in occurred_at order (never file order) against `ordered`. */
 function outcome(moves: MoveEvent[] | undefined, ordered: number): Outcome {
-  const list = [...(moves ?? [])].sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : 0));
+  const list = [...(moves ?? [])].sort(byOccurredAt);
   let qty = 0;
   let completedAt: string | null = null;
   for (const m of list) {
@@ -74,7 +75,6 @@ function outcome(moves: MoveEvent[] | undefined, ordered: number): Outcome {
 
 /** What the file says, without the simulation: latest versions, linked moves, emission-order facts. */
 function foldEvents(lines: string[]) {
-  const seen = new Set<string>();
   const sales = new Map<string, SaleEvent>();
   const pos = new Map<string, PoEvent>();
   const moves = new Map<string, MoveEvent>();
@@ -85,44 +85,26 @@ function foldEvents(lines: string[]) {
   let poInversions = 0;
   let lateMoves = 0;
   let maxAt = '';
-  const push = (m: Map<string, MoveEvent[]>, k: string, e: MoveEvent) => {
-    const list = m.get(k);
-    if (list) list.push(e);
-    else m.set(k, [e]);
-  };
-  for (const line of lines) {
-    const e = JSON.parse(line) as ErpEvent;
-    if (seen.has(e.event_id)) continue;
-    seen.add(e.event_id);
+  for (const e of distinctEvents(lines)) {
     if (e.type === 'sales_order_line') {
-      const prev = sales.get(e.line_id);
+      const prev = keepLatest(sales, e.line_id, e);
       if (prev && prev.version > e.version) saleInversions++;
-      if (!prev || prev.version < e.version) sales.set(e.line_id, e);
     } else if (e.type === 'purchase_order_line') {
-      const prev = pos.get(e.line_id);
+      const prev = keepLatest(pos, e.line_id, e);
       if (prev && prev.version > e.version) poInversions++;
-      if (!prev || prev.version < e.version) pos.set(e.line_id, e);
     } else if (e.type === 'stock_move') {
       moves.set(e.move_id, e);
       if (e.occurred_at < maxAt && (e.sales_line_id || e.purchase_line_id)) lateMoves++;
-      if (e.sales_line_id && e.to_usage === 'customer') push(deliveries, e.sales_line_id, e);
+      if (e.sales_line_id && e.to_usage === 'customer') addTo(deliveries, e.sales_line_id, e);
       if (e.sales_line_id && e.from_usage === 'customer') customerReturns++;
-      if (e.purchase_line_id && e.from_usage === 'supplier') push(receipts, e.purchase_line_id, e);
+      if (e.purchase_line_id && e.from_usage === 'supplier') addTo(receipts, e.purchase_line_id, e);
     }
     if (e.occurred_at > maxAt) maxAt = e.occurred_at;
   }
   return { sales, pos, moves, deliveries, receipts, customerReturns, saleInversions, poInversions, lateMoves };
 }
 
-const lineNo = (id: string) => Number(id.slice(id.lastIndexOf(':') + 1));
 const day = (iso: string | null) => (iso === null ? null : iso.slice(0, 10));
-
-function readJsonl<T>(path: string): T[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as T);
-}
 
 for (const seed of [1, 2]) {
   describe(`line truth (seed ${seed})`, () => {
@@ -139,7 +121,7 @@ for (const seed of [1, 2]) {
       sales = readJsonl<SalesLineTruth>(join(dir, 'truth', 'sales_lines.jsonl'));
       pos = readJsonl<PurchaseLineTruth>(join(dir, 'truth', 'purchase_lines.jsonl'));
       labels = readJsonl<ExceptionLabel>(join(dir, 'truth', 'exceptions.jsonl'));
-      ev = foldEvents(readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').filter((l) => l.length > 0));
+      ev = foldEvents(eventLines(dir));
     });
 
     it('has one row per line of the stream, in numeric line-number order, with exactly the documented fields', () => {
@@ -148,7 +130,7 @@ for (const seed of [1, 2]) {
       expect(sales.map((r) => r.line_id).sort()).toEqual([...ev.sales.keys()].sort());
       expect(pos.map((r) => r.line_id).sort()).toEqual([...ev.pos.keys()].sort());
       for (const rows of [sales, pos]) {
-        for (let i = 1; i < rows.length; i++) expect(lineNo((rows[i] as { line_id: string }).line_id)).toBeGreaterThan(lineNo((rows[i - 1] as { line_id: string }).line_id));
+        for (let i = 1; i < rows.length; i++) expect(idNo((rows[i] as { line_id: string }).line_id)).toBeGreaterThan(idNo((rows[i - 1] as { line_id: string }).line_id));
       }
       // Numeric, not string order: line 10 comes after line 9.
       expect(sales.findIndex((r) => r.line_id === 'sale.order.line:10')).toBeGreaterThan(sales.findIndex((r) => r.line_id === 'sale.order.line:9'));
@@ -315,11 +297,10 @@ describe('line truth from the Simulation API', () => {
     expect(() => sim.salesLineTruth().next()).toThrow(/exhausted/);
     expect(() => sim.purchaseLineTruth().next()).toThrow(/exhausted/);
     for (const _ of sim.events());
-    const text = (rows: Iterable<object>) => [...rows].map((r) => `${JSON.stringify(r)}\n`).join('');
-    expect(text(sim.salesLineTruth())).toBe(readFileSync(join(dir, 'truth', 'sales_lines.jsonl'), 'utf8'));
-    expect(text(sim.purchaseLineTruth())).toBe(readFileSync(join(dir, 'truth', 'purchase_lines.jsonl'), 'utf8'));
+    expect(jsonLines(sim.salesLineTruth())).toBe(readFileSync(join(dir, 'truth', 'sales_lines.jsonl'), 'utf8'));
+    expect(jsonLines(sim.purchaseLineTruth())).toBe(readFileSync(join(dir, 'truth', 'purchase_lines.jsonl'), 'utf8'));
     // A second run of the same instance starts from scratch (no rows carried over).
     for (const _ of sim.events());
-    expect(text(sim.salesLineTruth())).toBe(readFileSync(join(dir, 'truth', 'sales_lines.jsonl'), 'utf8'));
+    expect(jsonLines(sim.salesLineTruth())).toBe(readFileSync(join(dir, 'truth', 'sales_lines.jsonl'), 'utf8'));
   });
 });

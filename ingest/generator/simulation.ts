@@ -41,13 +41,13 @@
 import { SCHEMA_VERSION, type ErpEvent, type LocationUsageName } from '../../events/schema.js';
 import { eventId } from '../../events/event-id.js';
 import { Rng } from './random.js';
-import { makeSkuDemand, planningStats, promoLift, sampleOrders, type SkuDemand } from './demand.js';
+import { makeSkuDemand, planningStats, promoLift, round2, sampleOrders, type SkuDemand } from './demand.js';
 import { StreamPerturber, type TimedEvent } from './emitter.js';
 import { DAY_MS, HOUR_MS, IsoFormatter, MINUTE_MS } from './time.js';
 import { PoLineOutcomes, SaleLineOutcomes } from './line-outcomes.js';
 import { InventoryOutcomes } from './inventory-outcomes.js';
 import { BillOutcomes } from './bill-outcomes.js';
-import { DailyInventory } from './daily-inventory.js';
+import { cents, DailyInventory } from './daily-inventory.js';
 import {
   compareLedgerRows,
   emptyCounts,
@@ -87,7 +87,7 @@ export interface SimulationHooks {
   onException?: (label: ExceptionLabel) => void;
 }
 
-export const SOURCE = 'generator';
+const SOURCE = 'generator';
 
 // Rates of business events (per document unless stated).
 const CANCEL_SHARE = 0.015;
@@ -148,6 +148,8 @@ interface Sku {
   name: string;
   category: string;
   cost: number;
+  /** `cost` in whole cents (checked once here, for the daily inventory truth). */
+  costCents: number;
   price: number;
   vendor: Vendor;
   vendorPrice: number;
@@ -193,7 +195,6 @@ interface SaleLine {
   price: number;
   orderedAt: string;
   orderedMs: number;
-  orderDay: number;
   requestedDay: number;
   committedDay: number;
   shipDay: number;
@@ -220,7 +221,6 @@ interface PoLine {
   price: number;
   orderedAt: string;
   orderedMs: number;
-  orderDay: number;
   plannedDay: number;
   originalPlannedDay: number;
   version: number;
@@ -280,10 +280,6 @@ export function resolveOptions(opts: GeneratorOptions): ResolvedOptions {
   return r;
 }
 
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
@@ -321,9 +317,6 @@ export class Simulation {
   private labels: ExceptionLabel[] = [];
   private counts = emptyCounts();
   private byType: Record<string, number> = {};
-  private distinct = 0;
-  private salesLines = 0;
-  private purchaseLines = 0;
   /** Line-level outcome truth: one small record per sales / purchase line. */
   private saleOutcomes!: SaleLineOutcomes;
   private poOutcomes!: PoLineOutcomes;
@@ -374,11 +367,10 @@ export class Simulation {
    * truth/sales_lines.jsonl: one row per sales order line, in numeric line-number order (truth.ts).
    * Valid once `events()` is exhausted; rows are made one at a time (a big run has millions).
    */
-  *salesLineTruth(): Generator<SalesLineTruth> {
-    if (!this.finished) throw new Error('salesLineTruth() is valid only after events() has been exhausted');
-    for (const r of this.saleOutcomes.records()) {
-      const cell = this.cells[r.cell] as Cell;
-      yield {
+  salesLineTruth(): Generator<SalesLineTruth> {
+    return this.finishedRows('salesLineTruth', () => this.saleOutcomes.records(), (r) => {
+      const cell = this.cellAt(r.cell);
+      return {
         line_id: r.lineId,
         order_id: r.orderId,
         sku: cell.sku.sku,
@@ -390,19 +382,18 @@ export class Simulation {
         qty_ordered: r.qty,
         state: r.state,
         delivered_qty: r.delivered,
-        first_shipment_at: r.firstShipmentMs === null ? null : this.iso(r.firstShipmentMs),
+        first_shipment_at: this.isoOrNull(r.firstShipmentMs),
         first_shipment_qty: r.firstShipmentQty,
-        completed_at: r.completedMs === null ? null : this.iso(r.completedMs),
+        completed_at: this.isoOrNull(r.completedMs),
       };
-    }
+    });
   }
 
   /** truth/purchase_lines.jsonl: one row per purchase order line, in numeric line-number order (truth.ts). */
-  *purchaseLineTruth(): Generator<PurchaseLineTruth> {
-    if (!this.finished) throw new Error('purchaseLineTruth() is valid only after events() has been exhausted');
-    for (const r of this.poOutcomes.records()) {
-      const cell = this.cells[r.cell] as Cell;
-      yield {
+  purchaseLineTruth(): Generator<PurchaseLineTruth> {
+    return this.finishedRows('purchaseLineTruth', () => this.poOutcomes.records(), (r) => {
+      const cell = this.cellAt(r.cell);
+      return {
         line_id: r.lineId,
         order_id: r.orderId,
         sku: cell.sku.sku,
@@ -414,21 +405,20 @@ export class Simulation {
         qty_ordered: r.qty,
         state: r.state,
         received_qty: r.received,
-        first_receipt_at: r.firstReceiptMs === null ? null : this.iso(r.firstReceiptMs),
+        first_receipt_at: this.isoOrNull(r.firstReceiptMs),
         first_receipt_qty: r.firstReceiptQty,
-        completed_at: r.completedMs === null ? null : this.iso(r.completedMs),
+        completed_at: this.isoOrNull(r.completedMs),
         received_on_time_qty: r.receivedOnTime,
         received_by_planned_day_qty: r.receivedByPlannedDay,
       };
-    }
+    });
   }
 
   /** truth/counts.jsonl: one row per inventory count, in numeric count-number order (truth.ts). */
-  *countTruth(): Generator<CountTruth> {
-    if (!this.finished) throw new Error('countTruth() is valid only after events() has been exhausted');
-    for (const r of this.inventoryOutcomes.counts()) {
-      const cell = this.cells[r.cell] as Cell;
-      yield {
+  countTruth(): Generator<CountTruth> {
+    return this.finishedRows('countTruth', () => this.inventoryOutcomes.counts(), (r) => {
+      const cell = this.cellAt(r.cell);
+      return {
         count_id: `stock.count:${r.no}`,
         sku: cell.sku.sku,
         warehouse: cell.wh.id,
@@ -441,15 +431,14 @@ export class Simulation {
         unit_cost: r.unitCost,
         miscount: r.miscount,
       };
-    }
+    });
   }
 
   /** truth/adjustments.jsonl: one row per inventory adjustment move, in numeric move-number order (truth.ts). */
-  *adjustmentTruth(): Generator<AdjustmentTruth> {
-    if (!this.finished) throw new Error('adjustmentTruth() is valid only after events() has been exhausted');
-    for (const r of this.inventoryOutcomes.adjustments()) {
-      const cell = this.cells[r.cell] as Cell;
-      yield {
+  adjustmentTruth(): Generator<AdjustmentTruth> {
+    return this.finishedRows('adjustmentTruth', () => this.inventoryOutcomes.adjustments(), (r) => {
+      const cell = this.cellAt(r.cell);
+      return {
         move_id: `stock.move:${r.moveNo}`,
         sku: cell.sku.sku,
         warehouse: cell.wh.id,
@@ -460,19 +449,18 @@ export class Simulation {
         kind: r.kind,
         count_id: r.countNo === 0 ? null : `stock.count:${r.countNo}`,
       };
-    }
+    });
   }
 
   /**
    * truth/bills.jsonl: one row per vendor bill line, in numeric bill-line-number order, with its
    * purchase line's last version and the receipts for it (truth.ts).
    */
-  *billTruth(): Generator<BillTruth> {
-    if (!this.finished) throw new Error('billTruth() is valid only after events() has been exhausted');
-    for (const r of this.billOutcomes.records()) {
-      const cell = this.cells[r.cell] as Cell;
+  billTruth(): Generator<BillTruth> {
+    return this.finishedRows('billTruth', () => this.billOutcomes.records(), (r) => {
+      const cell = this.cellAt(r.cell);
       const po = r.po;
-      yield {
+      return {
         line_id: `account.move.line:${r.no}`,
         bill_id: `account.move:${r.billNo}`,
         purchase_line_id: po === null ? null : po.lineId,
@@ -488,31 +476,40 @@ export class Simulation {
         received_before_bill_qty: r.receivedBefore,
         mispriced: r.mispriced,
       };
-    }
+    });
   }
 
   /**
    * truth/daily_inventory.jsonl: one row per day of the run × warehouse, by day, then warehouse id in
    * plain string order (truth.ts). Valid once `events()` is exhausted.
    */
-  *dailyInventoryTruth(): Generator<DailyInventoryTruth> {
-    if (!this.finished) throw new Error('dailyInventoryTruth() is valid only after events() has been exhausted');
-    const order = this.warehouses.map((w) => w.idx).sort((a, b) => {
-      const x = (this.warehouses[a] as Warehouse).id;
-      const y = (this.warehouses[b] as Warehouse).id;
-      return x < y ? -1 : x > y ? 1 : 0;
-    });
-    for (const r of this.dailyInventory.records(order)) {
-      yield {
-        day: this.dayString(r.day),
-        warehouse: (this.warehouses[r.wh] as Warehouse).id,
-        on_hand_qty: r.onHandQty,
-        on_hand_value: r.onHandCents / 100,
-        cogs: r.cogsCents / 100,
-        shipped_qty: r.shippedQty,
-        demand_qty: r.demandQty,
-      };
-    }
+  dailyInventoryTruth(): Generator<DailyInventoryTruth> {
+    const records = () => {
+      const order = this.warehouses.map((w) => w.idx).sort((a, b) => {
+        const x = (this.warehouses[a] as Warehouse).id;
+        const y = (this.warehouses[b] as Warehouse).id;
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+      return this.dailyInventory.records(order);
+    };
+    return this.finishedRows('dailyInventoryTruth', records, (r) => ({
+      day: this.dayString(r.day),
+      warehouse: (this.warehouses[r.wh] as Warehouse).id,
+      on_hand_qty: r.onHandQty,
+      on_hand_value: r.onHandCents / 100,
+      cogs: r.cogsCents / 100,
+      shipped_qty: r.shippedQty,
+      demand_qty: r.demandQty,
+    }));
+  }
+
+  /**
+   * The rows of a truth file: `row(r)` for each of `records()`, once `events()` is exhausted. Lazy, like
+   * a generator method: the check (naming `method`) and `records()` run on the first `.next()`.
+   */
+  private *finishedRows<R, T>(method: string, records: () => Iterable<R>, row: (r: R) => T): Generator<T> {
+    if (!this.finished) throw new Error(`${method}() is valid only after events() has been exhausted`);
+    for (const r of records()) yield row(r);
   }
 
   /** Checks the daily changes against the final per-cell stock (internal = Stock + Quality). */
@@ -522,7 +519,7 @@ export class Simulation {
     for (const c of this.cells) {
       const q = c.stock + c.quality;
       qty[c.wh.idx] = (qty[c.wh.idx] as number) + q;
-      value[c.wh.idx] = (value[c.wh.idx] as number) + q * Math.round(c.sku.cost * 100);
+      value[c.wh.idx] = (value[c.wh.idx] as number) + q * c.sku.costCents;
     }
     this.dailyInventory.finish(qty, value);
   }
@@ -530,12 +527,12 @@ export class Simulation {
   private stats(): SimulationStats {
     return {
       emitted: this.emitter.emitted,
-      distinct: this.distinct,
+      distinct: Object.values(this.byType).reduce((a, b) => a + b, 0),
       byType: { ...this.byType },
       duplicates: this.emitter.duplicates,
       late: this.emitter.late,
-      salesLines: this.salesLines,
-      purchaseLines: this.purchaseLines,
+      salesLines: this.seq.saleLine,
+      purchaseLines: this.seq.poLine,
       transfersInTransit: this.inTransit,
       openSalesLines: this.openLines.filter((l) => !l.closed).length,
       openPurchaseLines: this.openPos,
@@ -580,9 +577,6 @@ export class Simulation {
     this.labels = [];
     this.counts = emptyCounts();
     this.byType = {};
-    this.distinct = 0;
-    this.salesLines = 0;
-    this.purchaseLines = 0;
     this.saleOutcomes = new SaleLineOutcomes();
     this.poOutcomes = new PoLineOutcomes((day) => this.dayMs(day) + 12 * HOUR_MS);
     this.inventoryOutcomes = new InventoryOutcomes();
@@ -645,6 +639,7 @@ export class Simulation {
         name: `${rng.pick(NOUNS)} ${category} ${pad(s + 1, 4)}`,
         category,
         cost,
+        costCents: cents(cost),
         price: round2(cost * rng.uniform(1.25, 1.8)),
         vendor,
         vendorPrice: Math.max(0.01, round2(cost * vendor.priceFactor)),
@@ -694,6 +689,10 @@ export class Simulation {
     return this.fmt.iso(ms);
   }
 
+  private isoOrNull(ms: number | null): string | null {
+    return ms === null ? null : this.iso(ms);
+  }
+
   private dayMs(day: number): number {
     return this.startMs + day * DAY_MS;
   }
@@ -739,7 +738,11 @@ export class Simulation {
 
   private emit(ev: ErpEvent, ms: number): void {
     this.buf.push({ ev, ms });
-    this.distinct++;
+    this.tally(ev);
+  }
+
+  /** Counts a distinct event (not its redeliveries) by type, for the stats. */
+  private tally(ev: ErpEvent): void {
     this.byType[ev.type] = (this.byType[ev.type] ?? 0) + 1;
   }
 
@@ -768,6 +771,11 @@ export class Simulation {
 
   private exception(kind: ExceptionKind, day: number, cell: Cell, ids: Omit<ExceptionLabel, 'kind' | 'day' | 'sku' | 'warehouse' | 'detail'>, detail: string): void {
     this.label({ kind, day: this.dayString(day), sku: cell.sku.sku, warehouse: cell.wh.id, ...ids, detail });
+  }
+
+  /** The cell at index `i` of `cells` (see cellIndex()). */
+  private cellAt(i: number): Cell {
+    return this.cells[i] as Cell;
   }
 
   private cellOf(sku: Sku, whIdx: number): Cell {
@@ -815,10 +823,10 @@ export class Simulation {
     );
     if (from.usage === 'inventory' || to.usage === 'inventory') this.recordAdjustment(ms, moveNo, sku, qty, from, to, links);
     // Daily inventory truth: on hand at the product's cost, deliveries at the move's (both sku.cost).
-    if (from.usage === 'internal') this.dailyInventory.stock(ms, from.whIdx, -qty, sku.cost);
-    if (to.usage === 'internal') this.dailyInventory.stock(ms, to.whIdx, qty, sku.cost);
-    if (to.usage === 'customer') this.dailyInventory.shipment(ms, from.whIdx, qty, sku.cost);
-    else if (from.usage === 'customer') this.dailyInventory.shipment(ms, to.whIdx, -qty, sku.cost);
+    if (from.usage === 'internal') this.dailyInventory.stock(ms, from.whIdx, -qty, sku.costCents);
+    if (to.usage === 'internal') this.dailyInventory.stock(ms, to.whIdx, qty, sku.costCents);
+    if (to.usage === 'customer') this.dailyInventory.shipment(ms, from.whIdx, qty, sku.costCents);
+    else if (from.usage === 'customer') this.dailyInventory.shipment(ms, to.whIdx, -qty, sku.costCents);
     if (from.slot) {
       const c = this.cellOf(sku, from.whIdx);
       c[from.slot] -= qty;
@@ -1021,20 +1029,12 @@ export class Simulation {
     for (const wh of this.warehouses) locations.push(wh.stock, wh.quality, wh.transit);
     locations.push(this.vendorsLoc, this.customersLoc, this.inventoryLoc, this.scrapLoc);
     const count = (ev: ErpEvent) => {
-      this.distinct++;
-      this.byType[ev.type] = (this.byType[ev.type] ?? 0) + 1;
+      this.tally(ev);
       return ev;
     };
     for (const l of locations) {
       yield count({
-        schema_version: SCHEMA_VERSION as 1,
-        event_id: eventId(SOURCE, 'location', `stock.location:${l.id}`, 1),
-        source: SOURCE,
-        record_id: `stock.location:${l.id}`,
-        version: 1,
-        company: this.options.company,
-        occurred_at: this.iso(ms),
-        type: 'location' as const,
+        ...this.envelope('location', `stock.location:${l.id}`, 1, ms),
         location: l.id,
         name: l.name,
         usage: l.usage,
@@ -1044,14 +1044,7 @@ export class Simulation {
     }
     for (const s of this.skus) {
       yield count({
-        schema_version: SCHEMA_VERSION as 1,
-        event_id: eventId(SOURCE, 'product', `product.product:${s.sku}`, 1),
-        source: SOURCE,
-        record_id: `product.product:${s.sku}`,
-        version: 1,
-        company: this.options.company,
-        occurred_at: this.iso(ms),
-        type: 'product' as const,
+        ...this.envelope('product', `product.product:${s.sku}`, 1, ms),
         sku: s.sku,
         name: s.name,
         uom: 'Units',
@@ -1294,7 +1287,6 @@ export class Simulation {
         price: Math.max(0.01, round2(sku.price * (promo ? 0.85 : 1) * (1 - rng.uniform(0, 0.08)))),
         orderedAt: this.iso(ms),
         orderedMs: ms,
-        orderDay: d,
         requestedDay,
         committedDay,
         shipDay,
@@ -1306,7 +1298,6 @@ export class Simulation {
         shippedAny: false,
         closed: false,
       };
-      this.salesLines++;
       this.saleLineEvent(line, ms, 'confirmed');
       const avail = cell.stock - cell.reserved;
       if (avail <= 0) {
@@ -1355,8 +1346,8 @@ export class Simulation {
       const system = cell.stock;
       const diff = counted - system;
       const reason = diff === 0 ? 'cycle_count' : diff > 0 ? 'found' : rng.chance(0.5) ? 'shrinkage' : 'damage';
+      // An adjustment corrects the system quantity only: cell.phys stays `physical`.
       const { countId, moveId } = this.count(ms, cell, counted, rng.pick(COUNTERS), reason, 'count', miscount);
-      cell.phys = physical;
       if (miscount) {
         this.exception('miscount', d, cell, { count_id: countId, move_id: moveId }, `counted ${counted}, physically ${physical}, system ${system}`);
       }
@@ -1457,14 +1448,12 @@ export class Simulation {
       price,
       orderedAt: this.iso(ms),
       orderedMs: ms,
-      orderDay: d,
       plannedDay,
       originalPlannedDay: plannedDay,
       version: 1,
       receipts: 0,
       closed: false,
     };
-    this.purchaseLines++;
     this.openPos++;
     cell.onOrder += qty;
     this.poLineEvent(po, ms, 'confirmed');

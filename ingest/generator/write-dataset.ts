@@ -19,7 +19,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Simulation, type GeneratorOptions } from './simulation.js';
-import { EXCEPTION_KINDS, type ExceptionLabel } from './truth.js';
+import type { ExceptionLabel } from './truth.js';
 
 export interface WriteDatasetOptions extends GeneratorOptions {
   out: string;
@@ -107,6 +107,14 @@ export async function writeDataset(opts: WriteDatasetOptions): Promise<WriteData
   const exceptions = new LineWriter(join(out, 'truth', 'exceptions.jsonl'));
   const pending: ExceptionLabel[] = [];
   const sim = new Simulation(genOpts, { onException: (l) => pending.push(l) });
+  /** Writes the labels the simulation reported so far. */
+  const drainPending = async () => {
+    for (const l of pending) {
+      const w = exceptions.add(`${JSON.stringify(l)}\n`);
+      if (w) await w;
+    }
+    pending.length = 0;
+  };
 
   let written = 0;
   try {
@@ -114,20 +122,10 @@ export async function writeDataset(opts: WriteDatasetOptions): Promise<WriteData
       const wait = events.add(`${JSON.stringify(ev)}\n`);
       if (wait) await wait;
       written++;
-      if (pending.length > 0) {
-        for (const l of pending) {
-          const w = exceptions.add(`${JSON.stringify(l)}\n`);
-          if (w) await w;
-        }
-        pending.length = 0;
-      }
+      if (pending.length > 0) await drainPending();
       if (onProgress && written % PROGRESS_EVERY === 0) onProgress(written);
     }
-    for (const l of pending) {
-      const w = exceptions.add(`${JSON.stringify(l)}\n`);
-      if (w) await w;
-    }
-    pending.length = 0;
+    await drainPending();
   } catch (e) {
     await Promise.allSettled([events.close(), exceptions.close()]);
     throw e;
@@ -137,13 +135,7 @@ export async function writeDataset(opts: WriteDatasetOptions): Promise<WriteData
   onProgress?.(written);
 
   const truth = sim.truth();
-  const ledger = new LineWriter(join(out, 'truth', 'ledger.jsonl'));
-  for (const row of truth.ledger) {
-    const w = ledger.add(`${JSON.stringify(row)}\n`);
-    if (w) await w;
-  }
-  await ledger.close();
-
+  await writeRows(join(out, 'truth', 'ledger.jsonl'), truth.ledger);
   await writeRows(join(out, 'truth', 'sales_lines.jsonl'), sim.salesLineTruth());
   await writeRows(join(out, 'truth', 'purchase_lines.jsonl'), sim.purchaseLineTruth());
   await writeRows(join(out, 'truth', 'counts.jsonl'), sim.countTruth());
@@ -152,7 +144,8 @@ export async function writeDataset(opts: WriteDatasetOptions): Promise<WriteData
   await writeRows(join(out, 'truth', 'daily_inventory.jsonl'), sim.dailyInventoryTruth());
 
   const s = truth.stats;
-  const counts = Object.fromEntries(EXCEPTION_KINDS.map((k) => [k, truth.counts[k]]));
+  // Every exception kind, in EXCEPTION_KINDS order (truth.ts's emptyCounts()).
+  const counts = truth.counts;
   const byType = Object.fromEntries(Object.keys(s.byType).sort().map((k) => [k, s.byType[k]]));
   const summary = {
     generator: 'ledgerline synthetic distributor',
