@@ -6,9 +6,9 @@ import { SERVICE_LINES } from './otif.js';
  * quantity has been delivered (net of returns). Age: whole days from the committed day to the
  * stream day, in buckets.
  */
-const DUE = `committed_date IS NOT NULL AND toDate(committed_date) < {stream_day:Date}`;
+const DUE = `committed_day IS NOT NULL AND committed_day < {stream_day:Date}`;
 const OPEN = `delivered_qty < qty_ordered`;
-const AGE = `multiIf(dateDiff('day', toDate(committed_date), {stream_day:Date}) <= 7, '1-7 days', dateDiff('day', toDate(committed_date), {stream_day:Date}) <= 30, '8-30 days', '31+ days')`;
+const AGE = `multiIf(dateDiff('day', committed_day, {stream_day:Date}) <= 7, '1-7 days', dateDiff('day', committed_day, {stream_day:Date}) <= 30, '8-30 days', '31+ days')`;
 
 const EDGE_CASES = [
   'A snapshot at stream time (the latest event time seen): a line counts as backordered while its committed day is over and it is not delivered in full; once delivered it leaves the backlog (its period keeps the line in the denominator).',
@@ -26,7 +26,7 @@ export const BACKORDER_LINES: KpiDefinition = {
   periodBy: 'committed date of the line',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku', customer: 'customer', age: 'age' },
   units: `
-    SELECT committed_date AS period_at, company, warehouse, sku, customer, ${AGE} AS age,
+    SELECT committed_day AS period_day, company, warehouse, sku, customer, ${AGE} AS age,
            toFloat64(${OPEN}) AS num, 1.0 AS den
     FROM (${SERVICE_LINES}) WHERE ${DUE}`,
 };
@@ -40,7 +40,7 @@ export const BACKORDER_QTY: KpiDefinition = {
   periodBy: 'committed date of the line',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku', customer: 'customer', age: 'age' },
   units: `
-    SELECT committed_date AS period_at, company, warehouse, sku, customer, ${AGE} AS age,
+    SELECT committed_day AS period_day, company, warehouse, sku, customer, ${AGE} AS age,
            greatest(qty_ordered - delivered_qty, 0) AS num, qty_ordered AS den
     FROM (${SERVICE_LINES}) WHERE ${DUE}`,
 };

@@ -2,22 +2,11 @@ import type { KpiDefinition } from './kpi.js';
 import { BILL_MATCH } from './three-way-match.js';
 
 /**
- * Why an order line's facts do not add up, or 'ok'. Checked on the latest fact of every line, so a
- * late line event that arrives clears the exception its moves raised.
+ * Order lines: why a line's facts do not add up, or 'ok', is the `issue` column of the line facts,
+ * which the engine computes as each fact is written (store/migrations/006_kpi_day_columns.sql), in
+ * this order of precedence: a move for a line never seen; a delivery (receipt) before the order was
+ * placed; more returned than delivered (received); a delivery (receipt) on a cancelled line.
  */
-const SALES_REASON = `multiIf(
-    NOT line_known, 'delivery for an unknown sales order line',
-    first_shipment_at < ordered_at, 'delivery before the order was placed',
-    delivered_qty < 0, 'more returned than delivered',
-    state = 'cancelled' AND delivered_qty > 0, 'delivery on a cancelled line',
-    'ok')`;
-const PURCHASE_REASON = `multiIf(
-    NOT line_known, 'receipt for an unknown purchase order line',
-    first_receipt_at < ordered_at, 'receipt before the purchase order was placed',
-    received_qty < 0, 'more returned to the vendor than received',
-    state = 'cancelled' AND received_qty > 0, 'receipt on a cancelled line',
-    'ok')`;
-
 export const DATA_QUALITY: KpiDefinition = {
   name: 'data_quality',
   title: 'Data-quality exception rate',
@@ -32,15 +21,15 @@ export const DATA_QUALITY: KpiDefinition = {
   periodBy: 'order date of the line, or its first move when the line is unknown; bill date for bills',
   dimensions: { company: 'company', warehouse: 'warehouse', reason: 'reason', side: 'side' },
   units: `
-    SELECT ifNull(ordered_at, first_shipment_at) AS period_at, company, warehouse, 'sales' AS side, ${SALES_REASON} AS reason,
+    SELECT ifNull(ordered_day, first_shipment_day) AS period_day, company, warehouse, 'sales' AS side, issue AS reason,
            toFloat64(reason != 'ok') AS num, 1.0 AS den
     FROM sales_line_outcomes FINAL
     UNION ALL
-    SELECT ifNull(ordered_at, first_receipt_at) AS period_at, company, warehouse, 'purchase' AS side, ${PURCHASE_REASON} AS reason,
+    SELECT ifNull(ordered_day, first_receipt_day) AS period_day, company, warehouse, 'purchase' AS side, issue AS reason,
            toFloat64(reason != 'ok') AS num, 1.0 AS den
     FROM purchase_line_outcomes FINAL
     UNION ALL
-    SELECT billed_at AS period_at, company, warehouse, 'bill' AS side,
+    SELECT toDate(billed_at) AS period_day, company, warehouse, 'bill' AS side,
            multiIf(kind = 'no purchase line', 'bill for an unknown purchase line', kind = 'quantity over received', 'bill for more than received', 'ok') AS reason,
            toFloat64(reason != 'ok') AS num, 1.0 AS den
     FROM (${BILL_MATCH})`,

@@ -15,7 +15,7 @@ export const EMERGENCY_PURCHASE_RATIO: KpiDefinition = {
   periodBy: 'order date of the purchase line',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku', vendor: 'vendor' },
   units: `
-    SELECT ordered_at AS period_at, company, warehouse, sku, vendor,
+    SELECT ordered_day AS period_day, company, warehouse, sku, vendor,
            toFloat64((toUnixTimestamp64Milli(ifNull(original_planned_date, planned_date)) - toUnixTimestamp64Milli(ordered_at)) < {emergency_days:Float64} * 86400000) AS num,
            1.0 AS den
     FROM (${SUPPLY_LINES}) WHERE ordered_at IS NOT NULL AND planned_date IS NOT NULL`,

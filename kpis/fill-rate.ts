@@ -1,5 +1,5 @@
 import type { KpiDefinition } from './kpi.js';
-import { SERVICE_LINES } from './otif.js';
+import { LINES_OF_ORDERS_IN_RANGE, SERVICE_LINES } from './otif.js';
 
 const EDGE_CASES = [
   'Cancelled lines and lines with zero quantity are not counted.',
@@ -17,9 +17,9 @@ export const FILL_RATE_LINE: KpiDefinition = {
   periodBy: 'date of the first shipment',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku', customer: 'customer' },
   units: `
-    SELECT first_shipment_at AS period_at, company, warehouse, sku, customer,
+    SELECT first_shipment_day AS period_day, company, warehouse, sku, customer,
            toFloat64(first_shipment_qty >= qty_ordered) AS num, 1.0 AS den
-    FROM (${SERVICE_LINES}) WHERE first_shipment_at IS NOT NULL`,
+    FROM (${SERVICE_LINES}) WHERE first_shipment_day IS NOT NULL`,
 };
 
 export const FILL_RATE_UNIT: KpiDefinition = {
@@ -31,9 +31,9 @@ export const FILL_RATE_UNIT: KpiDefinition = {
   periodBy: 'date of the first shipment',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku', customer: 'customer' },
   units: `
-    SELECT first_shipment_at AS period_at, company, warehouse, sku, customer,
+    SELECT first_shipment_day AS period_day, company, warehouse, sku, customer,
            least(first_shipment_qty, qty_ordered) AS num, qty_ordered AS den
-    FROM (${SERVICE_LINES}) WHERE first_shipment_at IS NOT NULL`,
+    FROM (${SERVICE_LINES}) WHERE first_shipment_day IS NOT NULL`,
 };
 
 export const FILL_RATE_ORDER: KpiDefinition = {
@@ -45,9 +45,10 @@ export const FILL_RATE_ORDER: KpiDefinition = {
   periodBy: 'date of the order’s first shipment',
   dimensions: { company: 'company', customer: 'customer' },
   units: `
-    SELECT min(first_shipment_at) AS period_at, company, any(customer) AS customer,
-           toFloat64(min(first_shipment_at IS NOT NULL AND first_shipment_qty >= qty_ordered)) AS num, 1.0 AS den
+    SELECT min(first_shipment_day) AS period_day, company, any(customer) AS customer,
+           toFloat64(min(first_shipment_day IS NOT NULL AND first_shipment_qty >= qty_ordered)) AS num, 1.0 AS den
     FROM (${SERVICE_LINES})
+    WHERE ${LINES_OF_ORDERS_IN_RANGE('first_shipment_day')}
     GROUP BY company, order_id
-    HAVING countIf(first_shipment_at IS NOT NULL) > 0`,
+    HAVING countIf(first_shipment_day IS NOT NULL) > 0`,
 };

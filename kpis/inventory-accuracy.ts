@@ -33,7 +33,7 @@ export const INVENTORY_ACCURACY: KpiDefinition = {
   edgeCases: COUNT_EDGE_CASES,
   periodBy: 'date of the count',
   dimensions: COUNT_DIMENSIONS,
-  units: `SELECT occurred_at AS period_at, company, warehouse, sku, location, user, toFloat64(${WITHIN}) AS num, 1.0 AS den FROM (${COUNTS})`,
+  units: `SELECT toDate(occurred_at) AS period_day, company, warehouse, sku, location, user, toFloat64(${WITHIN}) AS num, 1.0 AS den FROM (${COUNTS})`,
 };
 
 export const COUNT_DEVIATION: KpiDefinition = {
@@ -44,7 +44,7 @@ export const COUNT_DEVIATION: KpiDefinition = {
   edgeCases: COUNT_EDGE_CASES,
   periodBy: 'date of the count',
   dimensions: COUNT_DIMENSIONS,
-  units: `SELECT occurred_at AS period_at, company, warehouse, sku, location, user, deviation AS num, abs(system_qty) AS den FROM (${COUNTS})`,
+  units: `SELECT toDate(occurred_at) AS period_day, company, warehouse, sku, location, user, deviation AS num, abs(system_qty) AS den FROM (${COUNTS})`,
 };
 
 export const COUNT_VALUE_DEVIATION: KpiDefinition = {
@@ -55,7 +55,7 @@ export const COUNT_VALUE_DEVIATION: KpiDefinition = {
   edgeCases: COUNT_EDGE_CASES,
   periodBy: 'date of the count',
   dimensions: COUNT_DIMENSIONS,
-  units: `SELECT occurred_at AS period_at, company, warehouse, sku, location, user, deviation * unit_cost AS num, abs(system_qty) * unit_cost AS den FROM (${COUNTS})`,
+  units: `SELECT toDate(occurred_at) AS period_day, company, warehouse, sku, location, user, deviation * unit_cost AS num, abs(system_qty) * unit_cost AS den FROM (${COUNTS})`,
 };
 
 const ADJUSTMENT_EDGE_CASES = [
@@ -72,9 +72,9 @@ export const ADJUSTMENT_FREQUENCY: KpiDefinition = {
   periodBy: 'date of the adjustment or count',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku', location: 'location' },
   units: `
-    SELECT occurred_at AS period_at, company, warehouse, sku, location, 1.0 AS num, 0.0 AS den FROM (${ADJUSTMENTS})
+    SELECT toDate(occurred_at) AS period_day, company, warehouse, sku, location, 1.0 AS num, 0.0 AS den FROM (${ADJUSTMENTS})
     UNION ALL
-    SELECT occurred_at AS period_at, company, warehouse, sku, location, 0.0 AS num, 1.0 AS den FROM (${COUNTS})`,
+    SELECT toDate(occurred_at) AS period_day, company, warehouse, sku, location, 0.0 AS num, 1.0 AS den FROM (${COUNTS})`,
 };
 
 export const ADJUSTMENT_VALUE: KpiDefinition = {
@@ -85,5 +85,5 @@ export const ADJUSTMENT_VALUE: KpiDefinition = {
   edgeCases: ADJUSTMENT_EDGE_CASES,
   periodBy: 'date of the adjustment',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku', location: 'location' },
-  units: `SELECT occurred_at AS period_at, company, warehouse, sku, location, abs(qty) * unit_cost AS num, 1.0 AS den FROM (${ADJUSTMENTS})`,
+  units: `SELECT toDate(occurred_at) AS period_day, company, warehouse, sku, location, abs(qty) * unit_cost AS num, 1.0 AS den FROM (${ADJUSTMENTS})`,
 };

@@ -35,7 +35,7 @@ const DAILY_INVENTORY = `
   SETTINGS join_use_nulls = 0`;
 
 /** Days in the period × dimension (each unit is one day of one sku-warehouse). */
-const DAYS = 'uniqExact(toDate(period_at))';
+const DAYS = 'uniqExact(period_day)';
 
 const EDGE_CASES = [
   'On hand is the ledger’s, in event time, at the end of each day (UTC): internal locations, quarantine included, transit not.',
@@ -52,7 +52,7 @@ export const INVENTORY_TURNS: KpiDefinition = {
   edgeCases: EDGE_CASES,
   periodBy: 'day of the inventory and of the shipments',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku' },
-  units: `SELECT toDateTime64(d, 3, 'UTC') AS period_at, company, warehouse, sku, cogs AS num, on_hand_value AS den FROM (${DAILY_INVENTORY})`,
+  units: `SELECT d AS period_day, company, warehouse, sku, cogs AS num, on_hand_value AS den FROM (${DAILY_INVENTORY})`,
   measure: { numerator: `sum(num) * 365 / ${DAYS}`, denominator: `sum(den) / ${DAYS}` },
 };
 
@@ -64,6 +64,6 @@ export const DAYS_OF_COVER: KpiDefinition = {
   edgeCases: [...EDGE_CASES, 'No demand in the period: the value is null (cover without end).'],
   periodBy: 'day of the inventory and of the orders',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku' },
-  units: `SELECT toDateTime64(d, 3, 'UTC') AS period_at, company, warehouse, sku, on_hand_qty AS num, demand AS den FROM (${DAILY_INVENTORY})`,
+  units: `SELECT d AS period_day, company, warehouse, sku, on_hand_qty AS num, demand AS den FROM (${DAILY_INVENTORY})`,
   measure: { numerator: `sum(num) / ${DAYS}`, denominator: `sum(den) / ${DAYS}` },
 };

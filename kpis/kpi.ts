@@ -42,11 +42,15 @@ export interface KpiDefinition {
   /** Dimensions by name: the SQL expression over `units` that gives the value. */
   dimensions: Record<string, string>;
   /**
-   * SQL yielding one row per counted unit with: `period_at` (DateTime64), the columns the dimension
-   * expressions use, `num` and `den` (Float64). It may use `{stream_day:Date}`: the day of the latest
-   * event time the pipeline has seen (units due that day or later are not judged yet), and the
-   * settings (`KpiSettings`): `{emergency_days:Float64}`, `{tolerance_units:Float64}`,
-   * `{tolerance_percent:Float64}`, `{price_tolerance_percent:Float64}`.
+   * SQL yielding one row per counted unit with: `period_day` (Date, the UTC day the unit counts in),
+   * the columns the dimension expressions use, `num` and `den` (Float64). It may use
+   * `{stream_day:Date}`: the day of the latest event time the pipeline has seen (units due that day
+   * or later are not judged yet); the settings (`KpiSettings`): `{emergency_days:Float64}`,
+   * `{tolerance_units:Float64}`, `{tolerance_percent:Float64}`, `{price_tolerance_percent:Float64}`;
+   * and the requested days, `{from_day:Date}` (inclusive), `{to_day:Date}` (exclusive) and
+   * `{ranged:Bool}` (whether a range was asked for). Units outside the range are dropped by the
+   * query anyway; a definition uses the range only to skip work early (an order-level KPI reads
+   * only the orders with a line in range).
    */
   units: string;
   /**

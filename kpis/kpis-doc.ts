@@ -18,7 +18,7 @@ export function kpisDocText(): string {
     'curl "http://127.0.0.1:8787/api/v1/kpis/otif_line?by=warehouse&grain=week"',
     '```',
     '',
-    '`from` and `to` select units by their period date (from inclusive, to exclusive); a week is labelled by its Monday.',
+    '`from` and `to` (ISO-8601 instants) select the UTC days that overlap [from, to): a time of day only picks its day; a week is labelled by its Monday.',
     '"Stream time" is the latest event time the pipeline has handled: a line due later is not judged yet.',
     '',
   ];

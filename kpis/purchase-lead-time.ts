@@ -12,7 +12,7 @@ const EDGE_CASES = [
 ];
 
 const UNITS = `
-    SELECT first_receipt_at AS period_at, company, warehouse, sku, vendor, ${LEAD_DAYS} AS num, 1.0 AS den
+    SELECT first_receipt_day AS period_day, company, warehouse, sku, vendor, ${LEAD_DAYS} AS num, 1.0 AS den
     FROM (${SUPPLY_LINES}) WHERE first_receipt_at IS NOT NULL AND ordered_at IS NOT NULL`;
 
 const DIMENSIONS = { company: 'company', warehouse: 'warehouse', sku: 'sku', vendor: 'vendor' };

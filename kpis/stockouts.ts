@@ -46,9 +46,9 @@ export const STOCKOUT_RATE: KpiDefinition = {
   periodBy: 'day of the orders',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku' },
   units: `
-    SELECT toDateTime64(toDate(ordered_at), 3, 'UTC') AS period_at, company, warehouse, sku, toFloat64(max(available <= 0)) AS num, 1.0 AS den
+    SELECT toDate(ordered_at) AS period_day, company, warehouse, sku, toFloat64(max(available <= 0)) AS num, 1.0 AS den
     FROM (${DEMAND})
-    GROUP BY company, warehouse, sku, toDate(ordered_at)`,
+    GROUP BY company, warehouse, sku, period_day`,
 };
 
 export const STOCKOUT_QTY: KpiDefinition = {
@@ -59,5 +59,5 @@ export const STOCKOUT_QTY: KpiDefinition = {
   edgeCases: EDGE_CASES,
   periodBy: 'day of the order',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku' },
-  units: `SELECT ordered_at AS period_at, company, warehouse, sku, if(available <= 0, qty, 0) AS num, qty AS den FROM (${DEMAND})`,
+  units: `SELECT toDate(ordered_at) AS period_day, company, warehouse, sku, if(available <= 0, qty, 0) AS num, qty AS den FROM (${DEMAND})`,
 };

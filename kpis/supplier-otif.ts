@@ -2,11 +2,11 @@ import type { KpiDefinition } from './kpi.js';
 
 /** Purchase lines that count for vendor performance: known, not cancelled, with a quantity; latest fact each. */
 export const SUPPLY_LINES = `
-  SELECT * FROM purchase_line_outcomes FINAL
+  SELECT *, ordered_day, planned_day, first_receipt_day FROM purchase_line_outcomes FINAL
   WHERE line_known AND state != 'cancelled' AND qty_ordered > 0`;
 
 /** Judged once received in full or when the planned day is over in stream time. */
-const JUDGED = `planned_date IS NOT NULL AND (toDate(planned_date) < {stream_day:Date} OR received_qty >= qty_ordered)`;
+const JUDGED = `planned_day IS NOT NULL AND (planned_day < {stream_day:Date} OR received_qty >= qty_ordered)`;
 
 const EDGE_CASES = [
   'Cancelled lines and lines with zero quantity are not counted.',
@@ -26,7 +26,7 @@ export const SUPPLIER_OTIF: KpiDefinition = {
   periodBy: 'planned date of the purchase line',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku', vendor: 'vendor' },
   units: `
-    SELECT planned_date AS period_at, company, warehouse, sku, vendor,
+    SELECT planned_day AS period_day, company, warehouse, sku, vendor,
            least(greatest(received_by_planned, 0), qty_ordered) AS num, qty_ordered AS den
     FROM (${SUPPLY_LINES}) WHERE ${JUDGED}`,
 };
@@ -40,7 +40,7 @@ export const SUPPLIER_OTIF_LINE: KpiDefinition = {
   periodBy: 'planned date of the purchase line',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku', vendor: 'vendor' },
   units: `
-    SELECT planned_date AS period_at, company, warehouse, sku, vendor,
+    SELECT planned_day AS period_day, company, warehouse, sku, vendor,
            toFloat64(received_by_planned >= qty_ordered AND received_qty >= qty_ordered) AS num, 1.0 AS den
     FROM (${SUPPLY_LINES}) WHERE ${JUDGED}`,
 };

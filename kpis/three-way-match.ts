@@ -16,7 +16,10 @@ export const BILL_MATCH = `
            billed_for_line > p.received_qty + 1e-9, 'quantity over received',
            'ok') AS kind
   FROM (SELECT * FROM bill_line_outcomes FINAL) AS b
-  LEFT JOIN (SELECT company, line_id, line_known, unit_price, qty_ordered, received_qty FROM purchase_line_outcomes FINAL) AS p
+  LEFT JOIN (
+    -- Only the purchase lines billed: the join keeps its right side in memory.
+    SELECT company, line_id, line_known, unit_price, qty_ordered, received_qty FROM purchase_line_outcomes FINAL
+    WHERE (company, line_id) IN (SELECT company, purchase_line_id FROM bill_line_outcomes)) AS p
     ON p.company = b.company AND p.line_id = b.purchase_line_id`;
 
 export const THREE_WAY_MATCH: KpiDefinition = {
@@ -34,5 +37,5 @@ export const THREE_WAY_MATCH: KpiDefinition = {
   ],
   periodBy: 'date of the bill',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku', vendor: 'vendor', kind: 'kind' },
-  units: `SELECT billed_at AS period_at, company, warehouse, sku, vendor, kind, toFloat64(kind != 'ok') AS num, 1.0 AS den FROM (${BILL_MATCH})`,
+  units: `SELECT toDate(billed_at) AS period_day, company, warehouse, sku, vendor, kind, toFloat64(kind != 'ok') AS num, 1.0 AS den FROM (${BILL_MATCH})`,
 };

@@ -8,7 +8,10 @@ export interface KpiRequest {
   /** A dimension of the KPI; default company. */
   by?: string;
   grain?: Grain;
-  /** Periods from this instant (inclusive) to that one (exclusive), by the KPI's period date. */
+  /**
+   * ISO-8601 instants: the periods of every UTC day that overlaps [from, to) (the KPIs count by
+   * day, so a time of day only picks the day).
+   */
   from?: string;
   to?: string;
   /** Only these companies (API keys limited to some). */
@@ -52,32 +55,48 @@ export async function queryKpi(store: Store, request: KpiRequest, settings: KpiS
     tolerance_percent: settings.countTolerancePercent,
     price_tolerance_percent: settings.billPriceTolerancePercent,
   };
-  const where: string[] = [];
-  if (request.from !== undefined) {
-    where.push("period_at >= parseDateTime64BestEffort({from:String}, 3, 'UTC')");
-    params.from = request.from;
-  }
-  if (request.to !== undefined) {
-    where.push("period_at < parseDateTime64BestEffort({to:String}, 3, 'UTC')");
-    params.to = request.to;
-  }
+  const range = dayRange(request.from, request.to);
+  Object.assign(params, range);
+  const where = range.ranged ? ['period_day >= {from_day:Date}', 'period_day < {to_day:Date}'] : [];
   if (request.companies) {
     where.push('company IN {companies:Array(String)}');
     params.companies = request.companies;
   }
-  const period = grain === 'week' ? 'toMonday(period_at)' : 'toDate(period_at)';
+  const period = grain === 'week' ? 'toMonday(period_day)' : 'period_day';
   return store.query<KpiRow>(
-    // Rounded only at the end: the value comes from the exact sums, not from their rounded forms.
-    `SELECT period, dimension, round(n, 6) AS numerator, round(d, 6) AS denominator, round(v, 6) AS value
+    // Grouped by the typed period and dimension, turned into text after: hashing millions of
+    // strings would cost more than the rest of the query. Rounded only at the end: the value comes
+    // from the exact sums, not from their rounded forms.
+    `SELECT toString(p) AS period, toString(dim) AS dimension, round(n, 6) AS numerator, round(d, 6) AS denominator, round(v, 6) AS value
      FROM (
-       SELECT toString(${period}) AS period, toString(${dimension}) AS dimension,
+       SELECT ${period} AS p, ${dimension} AS dim,
               ${kpi.measure?.numerator ?? 'sum(num)'} AS n, ${kpi.measure?.denominator ?? 'sum(den)'} AS d,
               ${kpi.measure?.value ?? 'if(d = 0, NULL, n / d)'} AS v
        FROM (${kpi.units})
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       GROUP BY period, dimension)
+       GROUP BY p, dim)
      ORDER BY period, dimension
      SETTINGS do_not_merge_across_partitions_select_final = 1`,
     params,
   );
+}
+
+const DAY_MS = 86_400_000;
+/** The engine's Date range: no bound given means all of it. */
+const FIRST_DAY = '1970-01-01';
+const END_DAY = '2149-06-06';
+
+/** The UTC days overlapping [from, to): the first day, and the day after the last (exclusive). */
+function dayRange(from: string | undefined, to: string | undefined): { from_day: string; to_day: string; ranged: boolean } {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const instant = (name: string, value: string) => {
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms)) throw new KpiRequestError(`${name} must be an ISO-8601 instant with a zone (got "${value}")`);
+    return ms;
+  };
+  return {
+    from_day: from === undefined ? FIRST_DAY : day(Math.floor(instant('from', from) / DAY_MS) * DAY_MS),
+    to_day: to === undefined ? END_DAY : day(Math.ceil(instant('to', to) / DAY_MS) * DAY_MS),
+    ranged: from !== undefined || to !== undefined,
+  };
 }
