@@ -6,7 +6,7 @@ import { KpiRequestError, queryKpi } from '../store/kpi-query.js';
 import { UsageError } from './errors.js';
 import { checkFormat, instantFlag } from './flags.js';
 import { writeJsonLines } from './json-lines.js';
-import { openStore } from './open-store.js';
+import { openQueryStore } from './open-store.js';
 
 /** `ledgerline kpi NAME …`: a KPI as JSON lines (period, dimension, numerator, denominator, value); `--list`: the catalogue. */
 export async function kpiCommand(argv: string[], config: Config): Promise<number> {
@@ -33,7 +33,7 @@ export async function kpiCommand(argv: string[], config: Config): Promise<number
   if (extra.length) throw new UsageError(`one KPI at a time (got ${positionals.join(', ')})`);
   const from = instantFlag('from', values.from);
   const to = instantFlag('to', values.to);
-  const store = await openStore(config, values['data-dir']);
+  const store = await openQueryStore(config, values['data-dir']);
   try {
     const request = { name, by: values.by, grain: values.grain as Grain | undefined, from, to };
     const rows = await queryKpi(store, request, kpiSettings(config)).catch((e: unknown) => {

@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { queryLedger } from '../store/ledger-query.js';
 import { checkFormat, instantFlag } from './flags.js';
 import { writeJsonLines } from './json-lines.js';
-import { openStore } from './open-store.js';
+import { openQueryStore } from './open-store.js';
 
 /** Prints the ledger as JSON lines: the five quantities per sku × location, live or as of a past instant. */
 export async function ledgerCommand(argv: string[], config: Config): Promise<number> {
@@ -20,7 +20,7 @@ export async function ledgerCommand(argv: string[], config: Config): Promise<num
   });
   checkFormat(values.format);
   const asOf = instantFlag('as-of', values['as-of']);
-  const store = await openStore(config, values['data-dir']);
+  const store = await openQueryStore(config, values['data-dir']);
   try {
     const rows = await queryLedger(store, { asOf, sku: values.sku, location: values.location, warehouse: values.warehouse });
     writeJsonLines(rows);

@@ -51,7 +51,8 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`ledgerline: ${(e as Error).message}\n${USAGE}\n`);
       return exit(2);
     }
-    if (e instanceof StoreLockedError || e instanceof ConfigError) {
+    // By name: the ClickHouse client loads only for commands that use it.
+    if (e instanceof StoreLockedError || e instanceof ConfigError || (e as Error).name === 'ClickHouseStoreError') {
       process.stderr.write(`ledgerline: ${(e as Error).message}\n`);
       return exit(1);
     }

@@ -8,7 +8,7 @@ import { EmbeddedPipeline, embeddedProcessors } from '../runtime/embedded-pipeli
 import { Progress } from '../runtime/progress.js';
 import { openInputs } from './inputs.js';
 import { UsageError } from './errors.js';
-import { openStore } from './open-store.js';
+import { openStore, requireEmbedded } from './open-store.js';
 
 /**
  * The all-in-one embedded job: every input through the pipeline into the store, then (without
@@ -25,6 +25,7 @@ export async function runCommand(argv: string[], config: Config): Promise<number
       port: { type: 'string' },
     },
   });
+  requireEmbedded(config, 'run');
   const inputs = [...(values.input ?? []), ...positionals];
   const port = values.port !== undefined ? Number(values.port) : config.LEDGERLINE_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port}: expected 0–65535`);

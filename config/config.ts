@@ -43,6 +43,18 @@ export const ConfigSchema = Type.Object({
     default: 0,
     description: 'KPI three_way_match_exceptions: a bill unit price within this percentage of the purchase order price matches.',
   }),
+  LEDGERLINE_STORE: Type.Union([Type.Literal('embedded'), Type.Literal('clickhouse')], {
+    default: 'embedded',
+    description: 'Where results live: embedded (chDB in the process, LEDGERLINE_DATA_DIR) or clickhouse (a ClickHouse server, LEDGERLINE_CLICKHOUSE_*).',
+  }),
+  LEDGERLINE_CLICKHOUSE_URL: Type.String({ minLength: 1, default: 'http://127.0.0.1:8123', description: 'ClickHouse server HTTP(S) URL (LEDGERLINE_STORE=clickhouse).' }),
+  LEDGERLINE_CLICKHOUSE_USER: Type.String({ minLength: 1, default: 'default', description: 'ClickHouse user.' }),
+  LEDGERLINE_CLICKHOUSE_PASSWORD: Type.String({ default: '', description: 'ClickHouse password.' }),
+  LEDGERLINE_CLICKHOUSE_DATABASE: Type.String({ minLength: 1, default: 'default', description: 'ClickHouse database holding the Ledgerline tables (it must exist).' }),
+  LEDGERLINE_CLICKHOUSE_TLS_CA_FILE: Type.String({ default: '', description: 'PEM file of the CA that signed the server certificate (https URLs with a private CA).' }),
+  LEDGERLINE_CLICKHOUSE_TLS_CERT_FILE: Type.String({ default: '', description: 'PEM client certificate for mutual TLS (with _TLS_KEY_FILE and _TLS_CA_FILE).' }),
+  LEDGERLINE_CLICKHOUSE_TLS_KEY_FILE: Type.String({ default: '', description: 'PEM private key of the client certificate.' }),
+  LEDGERLINE_CLICKHOUSE_RETRY_SECONDS: Int(0, 86_400, 300, 'How long a statement is retried (with backoff) while the ClickHouse server is unreachable or overloaded before the process fails; meanwhile the pipeline waits.'),
   LEDGERLINE_LOG_LEVEL: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
     default: 'info',
     description: 'Log level (logs go to stderr).',
