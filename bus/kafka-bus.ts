@@ -1,0 +1,257 @@
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import type { BusRecord } from './bus.js';
+import { partitionOf } from './partitioner.js';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** Topics are `<prefix>.events` and `<prefix>.events.dlq`. */
+  topicPrefix: string;
+  /** Partitions of the events topic (created with them; an existing topic must have them). */
+  partitions: number;
+  replication: number;
+}
+
+/** A record to publish: its key (sku@warehouse) and the event's JSON. */
+export interface OutgoingRecord {
+  key: string;
+  value: string;
+}
+
+/** A record that could not become an event, for the dead-letter topic. */
+export interface OutgoingDeadLetter {
+  /** Where it came from: the source and its position there (the dead letter's key). */
+  source: string;
+  position: number;
+  reason: string;
+  raw: string;
+}
+
+export interface SubscriptionHandlers {
+  /**
+   * The partitions this member now owns, with the last offset committed for each (0: none), before
+   * any record of them is handed over: the place to restore state. Called again after a rebalance.
+   */
+  assigned(partitions: readonly number[], committed: ReadonlyMap<number, number>): Promise<void>;
+  /** Records of one partition, in order; `offset` counts from 1 (Kafka's offset + 1), as in the embedded log. */
+  batch(records: BusRecord<string>[]): Promise<void>;
+}
+
+export class KafkaBusError extends Error {
+  override name = 'KafkaBusError';
+}
+
+/**
+ * kafkajs logs every error response at ERROR, also the ones it retries (a group rebalancing, a
+ * coordinator loading, a broker not reachable yet); those are dropped. What is not recovered from
+ * surfaces as a thrown error or a consumer crash, which is logged.
+ */
+const RETRIED = /rebalancing|coordinator (is loading|not available)|not the correct coordinator|leader not available|concurrent operation on the same transaction|Connection error|Failed to connect to seed broker/i;
+function logCreator() {
+  return ({ namespace, level, log }: LogEntry) => {
+    if (level > logLevel.WARN) return;
+    const { message, ...extra } = log;
+    if (RETRIED.test(message) || RETRIED.test(String(extra.error ?? ''))) return;
+    process.stderr.write(`ledgerline: kafka ${level === logLevel.ERROR ? 'error' : 'warning'} (${namespace}): ${message}${extra.error ? `: ${String(extra.error)}` : ''}\n`);
+  };
+}
+
+/**
+ * The distributed mode's bus: Apache Kafka through kafkajs. Records are keyed by sku@warehouse and
+ * go to the partition `partitionOf` gives (the embedded bus's function: a key's partition, under
+ * which processors keep its state, is the same in both modes). The producer is idempotent and
+ * waits for all in-sync replicas; consumers commit an offset only when the runner says its outputs
+ * are stored.
+ */
+export class KafkaBus {
+  readonly eventsTopic: string;
+  readonly deadLetterTopic: string;
+  private producer: Producer | undefined;
+  private readonly consumers = new Set<Consumer>();
+
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    readonly partitions: number,
+    prefix: string,
+  ) {
+    this.eventsTopic = `${prefix}.events`;
+    this.deadLetterTopic = `${prefix}.events.dlq`;
+  }
+
+  /** Connects and makes sure both topics exist, the events topic with the configured partitions. */
+  static async connect(options: KafkaBusOptions): Promise<KafkaBus> {
+    const kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, logCreator, retry: { retries: 8 } });
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+    } catch (e) {
+      throw new KafkaBusError(`cannot reach Kafka at ${options.brokers.join(',')}: ${(e as Error).message} — is the broker up and LEDGERLINE_KAFKA_BROKERS right?`, { cause: e });
+    }
+    const bus = new KafkaBus(kafka, admin, options.partitions, options.topicPrefix);
+    try {
+      await bus.ensureTopics(options.replication);
+    } catch (e) {
+      await admin.disconnect();
+      throw e;
+    }
+    return bus;
+  }
+
+  partitionOf(key: string): number {
+    return partitionOf(key, this.partitions);
+  }
+
+  private async ensureTopics(replication: number): Promise<void> {
+    const existing = new Set(await this.admin.listTopics());
+    const wanted = [
+      { topic: this.eventsTopic, numPartitions: this.partitions },
+      // Dead letters keep the order they were found in per source; a few partitions are plenty.
+      { topic: this.deadLetterTopic, numPartitions: 1 },
+    ];
+    const missing = wanted.filter((t) => !existing.has(t.topic));
+    if (missing.length) {
+      await this.admin.createTopics({ topics: missing.map((t) => ({ ...t, replicationFactor: replication })), waitForLeaders: true }).catch((e: Error) => {
+        // Another instance created it meanwhile: fine; anything else is not.
+        if (!/already exists/i.test(e.message)) throw new KafkaBusError(`cannot create topics ${missing.map((t) => t.topic).join(', ')}: ${e.message}`, { cause: e });
+      });
+    }
+    const [metadata] = (await this.admin.fetchTopicMetadata({ topics: [this.eventsTopic] })).topics;
+    const count = metadata?.partitions.length ?? 0;
+    if (count !== this.partitions) {
+      throw new KafkaBusError(
+        `topic ${this.eventsTopic} has ${count} partitions, the configuration says ${this.partitions}: ` +
+          `set LEDGERLINE_BUS_PARTITIONS=${count} (state is kept per partition and cannot be re-keyed in place).`,
+      );
+    }
+  }
+
+  /** Publishes records and resolves once every in-sync replica has them (durable: a source may acknowledge). */
+  async publish(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const producer = await this.connectedProducer();
+    await producer.send({
+      topic: this.eventsTopic,
+      acks: -1,
+      messages: records.map((r) => ({ key: r.key, value: r.value, partition: this.partitionOf(r.key) })),
+    });
+  }
+
+  /** Publishes dead letters: the raw input as the value, why and where from in headers. */
+  async publishDeadLetters(letters: readonly OutgoingDeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    const producer = await this.connectedProducer();
+    await producer.send({
+      topic: this.deadLetterTopic,
+      acks: -1,
+      messages: letters.map((l) => ({
+        key: `${l.source}:${l.position}`,
+        value: l.raw,
+        headers: { reason: l.reason, source: l.source, position: String(l.position) },
+      })),
+    });
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (!this.producer) {
+      // Idempotent: a retried send is written once. The partition is set on each message (our
+      // partitioner); naming the default one only silences kafkajs's notice about its change.
+      // Retried until the broker is back (a send that gave up could be retried by the caller as a
+      // second write): the caller waits meanwhile, and so does its source (backpressure).
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 },
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      this.producer = producer;
+    }
+    return this.producer;
+  }
+
+  /**
+   * Joins consumer group `groupId` on the events topic. `commit` stores the group's position for
+   * partitions whose records are handled and whose outputs are stored.
+   */
+  async subscribe(groupId: string, handlers: SubscriptionHandlers): Promise<KafkaSubscription> {
+    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, rebalanceTimeout: 60_000 });
+    this.consumers.add(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.eventsTopic], fromBeginning: true });
+    // The assignment changes with each rebalance; `assigned` runs before the next batch.
+    let assignment: number[] | undefined;
+    let restored: number[] | undefined;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      assignment = [...(payload.memberAssignment[this.eventsTopic] ?? [])].sort((a, b) => a - b);
+    });
+    const subscription = new KafkaSubscription(consumer, this.eventsTopic, () => assignment ?? []);
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (assignment && assignment !== restored) {
+          const current = assignment;
+          await handlers.assigned(current, await this.committedOffsets(groupId, current));
+          restored = current;
+          await heartbeat();
+        }
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const partition = batch.partition;
+        const records = batch.messages.map((m) => ({
+          key: m.key?.toString() ?? '',
+          partition,
+          offset: Number(m.offset) + 1,
+          value: m.value?.toString() ?? '',
+        }));
+        await handlers.batch(records);
+        await heartbeat();
+      },
+    });
+    return subscription;
+  }
+
+  /** The group's committed positions, as the last offset handled (counting from 1; 0: none). */
+  private async committedOffsets(groupId: string, partitions: readonly number[]): Promise<Map<number, number>> {
+    const [topic] = await this.admin.fetchOffsets({ groupId, topics: [this.eventsTopic] });
+    const committed = new Map<number, number>(partitions.map((p) => [p, 0]));
+    for (const { partition, offset } of topic?.partitions ?? []) {
+      if (committed.has(partition)) committed.set(partition, Math.max(0, Number(offset)));
+    }
+    return committed;
+  }
+
+  async close(): Promise<void> {
+    for (const consumer of this.consumers) await consumer.disconnect();
+    this.consumers.clear();
+    await this.producer?.disconnect();
+    this.producer = undefined;
+    await this.admin.disconnect();
+  }
+}
+
+/** A member of a consumer group on the events topic. */
+export class KafkaSubscription {
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly topic: string,
+    private readonly assignment: () => readonly number[],
+  ) {}
+
+  /** The partitions the group gave this member at its last join. */
+  get partitions(): readonly number[] {
+    return this.assignment();
+  }
+
+  /** Marks records up to `offset` (counting from 1, inclusive) of each partition as handled and stored. */
+  async commit(offsets: ReadonlyMap<number, number>): Promise<void> {
+    if (offsets.size === 0) return;
+    // Kafka's committed offset is the next one to read: our 1-based last handled offset.
+    await this.consumer.commitOffsets([...offsets].map(([partition, offset]) => ({ topic: this.topic, partition, offset: String(offset) })));
+  }
+
+  /** Leaves the group (its partitions go to the other members). */
+  async close(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
