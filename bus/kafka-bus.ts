@@ -221,6 +221,13 @@ export class KafkaBus {
     return committed;
   }
 
+  /** Records on the events topic that group `groupId` has not committed yet (its lag). */
+  async lag(groupId: string): Promise<number> {
+    const [ends, [committed]] = await Promise.all([this.admin.fetchTopicOffsets(this.eventsTopic), this.admin.fetchOffsets({ groupId, topics: [this.eventsTopic] })]);
+    const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+    return ends.reduce((sum, p) => sum + Number(p.high) - (done.get(p.partition) ?? 0), 0);
+  }
+
   async close(): Promise<void> {
     for (const consumer of this.consumers) await consumer.disconnect();
     this.consumers.clear();

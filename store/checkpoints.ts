@@ -2,9 +2,17 @@ import type { Store } from './store.js';
 
 /**
  * The latest event time (occurred_at) the processors have handled, ISO: "now" for the KPIs that
- * judge what is due (a committed date that has passed). Written with the partition offsets.
+ * judge what is due (a committed date that has passed). Written with the partition offsets: under
+ * this name by the embedded job, under `<name>/<partition>` by the members of a Kafka consumer group
+ * (each for its own partitions); the stream time is the latest of them.
  */
 export const STREAM_TIME = 'stream/event_time';
+
+/** The stream time: the latest of the recorded ones (see `STREAM_TIME`), if any. */
+export async function streamTime(checkpoints: Checkpoints): Promise<string | undefined> {
+  const times = [...(await checkpoints.withPrefix(STREAM_TIME)).values()];
+  return times.length ? times.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b)) : undefined;
+}
 
 /**
  * Named positions: a source's resume point, a processor partition's committed offset. Written only

@@ -1,6 +1,6 @@
 import { KPIS } from '../kpis/catalogue.js';
 import { GRAINS, STREAM_TIME_SQL, type Grain, type KpiDefinition, type KpiSettings } from '../kpis/kpi.js';
-import { Checkpoints, STREAM_TIME } from './checkpoints.js';
+import { Checkpoints, streamTime } from './checkpoints.js';
 import type { Store } from './store.js';
 
 export interface KpiRequest {
@@ -46,7 +46,7 @@ export async function queryKpi(store: Store, request: KpiRequest, settings: KpiS
   if (!GRAINS.includes(grain)) throw new KpiRequestError(`grain "${grain}": expected ${GRAINS.join(' or ')}`);
 
   // The pipeline records the latest event time it handled (UTC ISO); a store written otherwise has the facts' own.
-  const recorded = await new Checkpoints(store).get(STREAM_TIME);
+  const recorded = await streamTime(new Checkpoints(store));
   const [facts] = recorded === undefined ? await store.query<{ stream_day: string }>(STREAM_TIME_SQL) : [];
   const params: Record<string, unknown> = {
     stream_day: recorded?.slice(0, 10) ?? facts?.stream_day ?? '1970-01-01',

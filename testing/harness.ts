@@ -9,6 +9,7 @@ import { openStore } from '../cli/open-store.js';
 import { EmbeddedPipeline, embeddedProcessors, type RunSummary } from '../runtime/embedded-pipeline.js';
 import { loadConfig, type Config } from '../config/config.js';
 import type { ChdbStore } from '../store/chdb-store.js';
+import type { Store } from '../store/store.js';
 import { Checkpoints } from '../store/checkpoints.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -96,5 +97,27 @@ export async function tableFingerprints(store: ChdbStore): Promise<Record<string
   }
   const checkpoints = [...(await new Checkpoints(store).withPrefix(''))].sort(([a], [b]) => (a < b ? -1 : 1));
   out.checkpoints = { rows: checkpoints.length, hash: JSON.stringify(checkpoints) };
+  return out;
+}
+
+/** Output tables whose content two modes (embedded, Kafka) must agree on; their positions differ. */
+const OUTPUT_TABLES = Object.keys(COMPARABLE).filter((t) => t !== 'events' && t !== 'dead_letters');
+
+/**
+ * Per output table: row count and an order-independent hash of what the rows say, through FINAL,
+ * without `log_offset` (the embedded log's offsets and Kafka's per-partition ones differ).
+ */
+export async function outputFingerprints(store: Store): Promise<Record<string, { rows: number; hash: string }>> {
+  const out: Record<string, { rows: number; hash: string }> = {};
+  for (const table of OUTPUT_TABLES) {
+    const columns = await store.query<{ name: string }>(
+      "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {table:String} AND name != 'log_offset' AND default_kind != 'MATERIALIZED' ORDER BY position",
+      { table },
+    );
+    const [row] = await store.query<{ rows: number; hash: string }>(
+      `SELECT count() AS rows, toString(sum(cityHash64(formatRowNoNewline('TSV', ${columns.map((c) => c.name).join(', ')})))) AS hash FROM (SELECT * FROM ${table} FINAL)`,
+    );
+    out[table] = row!;
+  }
   return out;
 }

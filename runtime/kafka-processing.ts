@@ -1,0 +1,143 @@
+import type { BusRecord } from '../bus/bus.js';
+import type { KafkaBus, KafkaSubscription, OutgoingDeadLetter } from '../bus/kafka-bus.js';
+import type { ErpEvent } from '../events/schema.js';
+import { validateEvent } from '../events/validate.js';
+import type { Processor } from '../processors/processor.js';
+import { Checkpoints, STREAM_TIME } from '../store/checkpoints.js';
+import type { Store } from '../store/store.js';
+import { Outputs } from './outputs.js';
+import { StreamTime } from './stream-time.js';
+
+/** Rows buffered by processors before they are written and offsets committed (as in embedded mode). */
+const COMMIT_ROWS = 200_000;
+const COMMIT_MS = 2_000;
+
+export interface ProcessingSummary {
+  /** Records handled since start (replays after a rebalance included). */
+  processed: number;
+  /** Records on the topic that were not valid events (to the dead-letter topic). */
+  dead_lettered: number;
+  /** Times the group gave this member partitions (each rebuilds state from the store). */
+  assignments: number;
+}
+
+/**
+ * One processor instance of the distributed mode: a member of a Kafka consumer group that owns the
+ * state of its partitions. On each assignment it writes what it handled so far, then rebuilds its
+ * processors' state from the store as of the group's committed offsets of the partitions it now owns
+ * (the records after them are delivered again). Outputs are written before offsets are committed,
+ * so a crash never loses an effect, and the tables absorb the outputs it repeats.
+ */
+export class KafkaProcessing {
+  private processors: Processor[] = [];
+  private pending = new Outputs();
+  /** Per owned partition: the last offset handled and not yet committed. */
+  private readonly uncommitted = new Map<number, number>();
+  /** Per partition: the latest event time handled (each member writes its partitions' own). */
+  private readonly streamTimes = new Map<number, StreamTime>();
+  private owned = new Set<number>();
+  private subscription: KafkaSubscription | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Batches, commits and assignments run one at a time, in order. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private failure: unknown;
+  readonly summary: ProcessingSummary = { processed: 0, dead_lettered: 0, assignments: 0 };
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: KafkaBus,
+    private readonly makeProcessors: () => Processor[],
+  ) {}
+
+  async start(groupId: string): Promise<void> {
+    this.subscription = await this.bus.subscribe(groupId, {
+      assigned: (partitions, committed) => this.serially(() => this.assign(partitions, committed)),
+      batch: (records) => this.serially(() => this.handle(records)),
+    });
+    // Outputs of a quiet stream are written (and their offsets committed) within COMMIT_MS too.
+    this.timer = setInterval(() => {
+      this.serially(() => this.commit()).catch((e: unknown) => (this.failure ??= e));
+    }, COMMIT_MS);
+  }
+
+  /** Why processing stopped, if it did (a store or broker failure past its retries). */
+  get failed(): unknown {
+    return this.failure;
+  }
+
+  /** Writes and commits what was handled, then leaves the group. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.serially(() => this.commit());
+    await this.subscription?.close();
+  }
+
+  private serially<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(step);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async assign(partitions: readonly number[], committed: ReadonlyMap<number, number>): Promise<void> {
+    // What was handled under the previous assignment is written; only the offsets of partitions
+    // still owned are committed (another member now replays the others from their last commit).
+    await this.commit(new Set(partitions));
+    this.uncommitted.clear();
+    this.streamTimes.clear();
+    // A partition's stream time never goes back, also while its records are replayed.
+    const stored = await new Checkpoints(this.store).withPrefix(`${STREAM_TIME}/`);
+    for (const p of partitions) this.streamTimes.set(p, new StreamTime(stored.get(`${STREAM_TIME}/${p}`)));
+    this.owned = new Set(partitions);
+    this.processors = this.makeProcessors();
+    for (const processor of this.processors) await processor.restore(this.store, committed, (key) => this.bus.partitionOf(key));
+    this.summary.assignments++;
+  }
+
+  private async handle(records: BusRecord<string>[]): Promise<void> {
+    const ingestedAt = new Date().toISOString();
+    const bad: OutgoingDeadLetter[] = [];
+    const partition = records[0]!.partition;
+    let streamTime = this.streamTimes.get(partition);
+    if (!streamTime) this.streamTimes.set(partition, (streamTime = new StreamTime()));
+    for (const r of records) {
+      // The topic is an edge too (any producer may write to it): each record is validated again.
+      let value: unknown;
+      try {
+        value = JSON.parse(r.value);
+      } catch (e) {
+        bad.push({ source: `${this.bus.eventsTopic}/${partition}`, position: r.offset, reason: `not JSON: ${(e as Error).message}`, raw: r.value });
+        continue;
+      }
+      const result = validateEvent(value, ingestedAt);
+      if (!result.ok) {
+        bad.push({ source: `${this.bus.eventsTopic}/${partition}`, position: r.offset, reason: result.reason, raw: r.value });
+        continue;
+      }
+      const record: BusRecord<ErpEvent> = { key: r.key, partition, offset: r.offset, value: result.event };
+      for (const processor of this.processors) processor.apply(record, this.pending);
+      streamTime.see(result.event.occurred_at);
+    }
+    await this.bus.publishDeadLetters(bad);
+    this.summary.dead_lettered += bad.length;
+    this.summary.processed += records.length;
+    this.uncommitted.set(partition, records.at(-1)!.offset);
+    if (this.pending.rows >= COMMIT_ROWS) await this.commit();
+  }
+
+  /** Writes the outputs so far, then the stream times, then commits the offsets they cover. */
+  private async commit(stillOwned: ReadonlySet<number> = this.owned): Promise<void> {
+    for (const processor of this.processors) processor.flush(this.pending);
+    const outputs = this.pending;
+    this.pending = new Outputs();
+    await outputs.writeTo(this.store);
+    const times = new Map<string, string>();
+    for (const [partition, time] of this.streamTimes) {
+      const latest = time.take();
+      if (latest !== undefined) times.set(`${STREAM_TIME}/${partition}`, latest);
+    }
+    if (times.size) await new Checkpoints(this.store).set(times);
+    const offsets = new Map([...this.uncommitted].filter(([p]) => stillOwned.has(p)));
+    await this.subscription?.commit(offsets);
+    this.uncommitted.clear();
+  }
+}
