@@ -5,7 +5,10 @@ import { UsageError } from './errors.js';
 
 // Commands load lazily: `generate` should not pay for loading the database engine.
 const USAGE = `usage:
-  ledgerline run --input PATH... [--data-dir D] [--once] [--port N]
+  ledgerline run --input PATH... [--data-dir D] [--once] [--port N]      (embedded, all in one)
+  ledgerline ingest --input PATH... [--data-dir D]                       (distributed: to Kafka)
+  ledgerline process [--drain] [--data-dir D]                            (distributed: a processor)
+  ledgerline api [--port N] [--data-dir D]                               (the HTTP API on the store)
   ledgerline ledger [--as-of ISO] [--sku X] [--location Y] [--warehouse W] [--format json] [--data-dir D]
   ledgerline kpi NAME [--by DIM] [--grain day|week] [--from ISO] [--to ISO] [--format json] [--data-dir D]
   ledgerline kpi --list
@@ -20,6 +23,12 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return (await import('./run-command.js')).runCommand(rest, loadConfig());
+    case 'ingest':
+      return (await import('./ingest-command.js')).ingestCommand(rest, loadConfig());
+    case 'process':
+      return (await import('./process-command.js')).processCommand(rest, loadConfig());
+    case 'api':
+      return (await import('./api-command.js')).apiCommand(rest, loadConfig());
     case 'ledger':
       return (await import('./ledger-command.js')).ledgerCommand(rest, loadConfig());
     case 'kpi':
@@ -51,8 +60,8 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`ledgerline: ${(e as Error).message}\n${USAGE}\n`);
       return exit(2);
     }
-    // By name: the ClickHouse client loads only for commands that use it.
-    if (e instanceof StoreLockedError || e instanceof ConfigError || (e as Error).name === 'ClickHouseStoreError') {
+    // By name: the ClickHouse and Kafka clients load only for the commands that use them.
+    if (e instanceof StoreLockedError || e instanceof ConfigError || ['ClickHouseStoreError', 'KafkaBusError'].includes((e as Error).name)) {
       process.stderr.write(`ledgerline: ${(e as Error).message}\n`);
       return exit(1);
     }

@@ -1,14 +1,10 @@
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { createApp } from '../api/app.js';
-import { kpiSettings } from '../kpis/kpi.js';
 import type { Config } from '../config/config.js';
-import { EmbeddedPipeline, embeddedProcessors } from '../runtime/embedded-pipeline.js';
+import { EmbeddedPipeline, jobProcessors } from '../runtime/embedded-pipeline.js';
 import { Progress } from '../runtime/progress.js';
 import { openInputs } from './inputs.js';
-import { UsageError } from './errors.js';
 import { openStore, requireEmbedded } from './open-store.js';
+import { portFlag, serveApi } from './serve-api.js';
 
 /**
  * The all-in-one embedded job: every input through the pipeline into the store, then (without
@@ -27,22 +23,16 @@ export async function runCommand(argv: string[], config: Config): Promise<number
   });
   requireEmbedded(config, 'run');
   const inputs = [...(values.input ?? []), ...positionals];
-  const port = values.port !== undefined ? Number(values.port) : config.LEDGERLINE_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port}: expected 0–65535`);
+  const port = portFlag(values.port, config);
   const sources = await openInputs(inputs, config);
   const store = await openStore(config, values['data-dir']);
   try {
-    const pipeline = new EmbeddedPipeline(store, config, embeddedProcessors(), new Progress());
+    const pipeline = new EmbeddedPipeline(store, config, jobProcessors(), new Progress());
     const summary = await pipeline.run(sources);
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     if (values.once) return 0;
 
-    const server = createApp(store, kpiSettings(config)).listen(port, config.LEDGERLINE_HOST);
-    await once(server, 'listening');
-    const address = server.address() as AddressInfo;
-    process.stderr.write(`ledgerline: serving the API on http://${config.LEDGERLINE_HOST}:${address.port} (GET /health, /api/v1/ledger, /api/v1/kpis); Ctrl-C stops\n`);
-    await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
-    server.close();
+    await serveApi(store, config, port);
     return 0;
   } finally {
     await store.close();

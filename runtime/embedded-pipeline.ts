@@ -33,8 +33,8 @@ export interface RunSummary {
   seconds: number;
 }
 
-/** The processors of the embedded job, in the order they see each record. */
-export function embeddedProcessors(): Processor[] {
+/** The processors of a job, embedded or distributed (each instance runs them all), in the order they see each record. */
+export function jobProcessors(): Processor[] {
   return [new MasterDataProcessor(), new LedgerProcessor(), fulfilmentProcessor(), procurementProcessor(), inventoryControlProcessor(), billProcessor()];
 }
 

@@ -9,7 +9,7 @@ import { queryKpi } from '../store/kpi-query.js';
 import { queryLedger } from '../store/ledger-query.js';
 import type { Store } from '../store/store.js';
 import { outputFingerprints, runInputs, tempDir, testConfig, withStore } from '../testing/harness.js';
-import { embeddedProcessors } from './embedded-pipeline.js';
+import { jobProcessors } from './embedded-pipeline.js';
 import { ingestToKafka } from './kafka-ingest.js';
 import { KafkaProcessing } from './kafka-processing.js';
 
@@ -52,7 +52,7 @@ describe.skipIf(!BROKERS)('distributed mode on a real broker', () => {
       const distributed = await withStore(join(dir, 'kafka'), async (store) => {
         const ingest = await ingestToKafka(await openInputs([input], config), bus, store, config);
         expect(ingest.dead_lettered).toBe(0);
-        const members = [new KafkaProcessing(store, bus, embeddedProcessors), new KafkaProcessing(store, bus, embeddedProcessors)];
+        const members = [new KafkaProcessing(store, bus, jobProcessors), new KafkaProcessing(store, bus, jobProcessors)];
         for (const m of members) await m.start(`${run}-processors`);
         try {
           await until('the group to commit every record', async () => (await bus.lag(`${run}-processors`)) === 0);

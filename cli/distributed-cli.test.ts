@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli, tempDir } from '../testing/harness.js';
+
+/** Against a real broker (see bus/kafka-bus.test.ts for how to run it). */
+const BROKERS = process.env.TEST_KAFKA_BROKERS;
+if (!BROKERS && process.env.TEST_REQUIRE_SERVERS) throw new Error('TEST_REQUIRE_SERVERS is set but TEST_KAFKA_BROKERS is not');
+if (!BROKERS) console.warn('cli/distributed-cli.test.ts: skipped; run `scripts/kafka-local.sh start`, then TEST_KAFKA_BROKERS=127.0.0.1:9092 npm test');
+
+const DEMO = [join(ROOT, 'fixtures/demo/events.jsonl'), join(ROOT, 'fixtures/demo/malformed.jsonl')];
+
+describe.skipIf(!BROKERS)('ledgerline ingest / process / kpi on a real broker', () => {
+  it('publishes the demo (bad lines to the dead-letter topic), drains it with a processor, and answers like the embedded run', async () => {
+    const dir = tempDir('distributed-cli');
+    const env = { LEDGERLINE_KAFKA_BROKERS: BROKERS!, LEDGERLINE_KAFKA_TOPIC_PREFIX: `cli-${process.pid}-${Date.now().toString(36)}`, LEDGERLINE_DATA_DIR: join(dir, 'kafka') };
+    const ingest = await runCli(['ingest', '--input', ...DEMO], env);
+    expect(ingest.code, ingest.stderr).toBe(0);
+    const published = JSON.parse(ingest.stdout) as { events_read: number; dead_lettered: number; topic: string };
+    expect(published).toMatchObject({ events_read: 13_267, dead_lettered: 15, topic: `${env.LEDGERLINE_KAFKA_TOPIC_PREFIX}.events` });
+
+    const processed = await runCli(['process', '--drain'], env);
+    expect(processed.code, processed.stderr).toBe(0);
+    expect(JSON.parse(processed.stdout)).toMatchObject({ dead_lettered: 0, assignments: 1 });
+
+    expect((await runCli(['run', '--once', '--input', ...DEMO, '--data-dir', join(dir, 'embedded')])).code).toBe(0);
+    for (const args of [['kpi', 'otif_line', '--by', 'warehouse', '--grain', 'week'], ['ledger', '--warehouse', 'WH2']]) {
+      const distributed = await runCli(args, env);
+      const embedded = await runCli([...args, '--data-dir', join(dir, 'embedded')]);
+      expect(distributed.code, distributed.stderr).toBe(0);
+      expect(distributed.stdout.length).toBeGreaterThan(100);
+      expect(distributed.stdout).toEqual(embedded.stdout);
+    }
+  }, 180_000);
+
+  it('names the brokers when none answers', async () => {
+    const result = await runCli(['process', '--drain'], { LEDGERLINE_KAFKA_BROKERS: '127.0.0.1:1', LEDGERLINE_DATA_DIR: tempDir('no-broker') });
+    expect([result.code, result.stderr]).toEqual([1, expect.stringMatching(/^ledgerline: cannot reach Kafka at 127\.0\.0\.1:1: .*LEDGERLINE_KAFKA_BROKERS/)]);
+  }, 120_000);
+});
