@@ -3,18 +3,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { BusRecord } from './bus.js';
 import { KafkaBus, type KafkaBusOptions, type KafkaSubscription } from './kafka-bus.js';
 import { partitionOf } from './partitioner.js';
+import { testBrokers } from '../testing/distributed.js';
 
-/**
- * Against a real broker. CI starts one (`scripts/kafka-local.sh start`) and sets TEST_KAFKA_BROKERS;
- * without it the suite is skipped, unless CI asks for servers.
- */
-const BROKERS = process.env.TEST_KAFKA_BROKERS;
-if (!BROKERS && process.env.TEST_REQUIRE_SERVERS) throw new Error('TEST_REQUIRE_SERVERS is set but TEST_KAFKA_BROKERS is not');
-if (!BROKERS) console.warn('bus/kafka-bus.test.ts: skipped; run `scripts/kafka-local.sh start`, then TEST_KAFKA_BROKERS=127.0.0.1:9092 npm test');
+const BROKERS = testBrokers('bus/kafka-bus.test.ts');
 
 const RUN = `test-${process.pid}-${Date.now().toString(36)}`;
 const options = (over: Partial<KafkaBusOptions> = {}): KafkaBusOptions => ({
-  brokers: (BROKERS ?? '').split(','),
+  brokers: BROKERS ?? [],
   clientId: 'ledgerline-test',
   topicPrefix: RUN,
   partitions: 4,
@@ -102,8 +97,8 @@ describe.skipIf(!BROKERS)('Kafka bus on a real broker', () => {
   it('puts dead letters on their own topic with the reason and origin', async () => {
     const bus = await connect({ topicPrefix: `${RUN}-dlq` });
     await bus.publishDeadLetters([
-      { source: 'file:a.jsonl', position: 7, reason: 'truncated JSON', raw: '{"type": "stock_mo' },
-      { source: 'file:a.jsonl', position: 9, reason: 'unknown event type "x"', raw: '{"type":"x"}' },
+      { source: 'file:a.jsonl', position: 7, reason: 'truncated JSON', raw: '{"type": "stock_mo', rawBytes: 18, rawSha256: 'a' },
+      { source: 'file:a.jsonl', position: 9, reason: 'unknown event type "x"', raw: '{"type":"x"}', rawBytes: 12, rawSha256: 'b' },
     ]);
     const kafka = new Kafka({ clientId: 'ledgerline-test-reader', brokers: options().brokers, logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: `${RUN}-dlq-reader` });

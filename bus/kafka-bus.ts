@@ -24,7 +24,10 @@ export interface OutgoingDeadLetter {
   source: string;
   position: number;
   reason: string;
+  /** The record, or its first bytes when it is very long (then the size and hash say which it was). */
   raw: string;
+  rawBytes: number;
+  rawSha256: string;
 }
 
 export interface SubscriptionHandlers {
@@ -37,6 +40,10 @@ export interface SubscriptionHandlers {
   batch(records: BusRecord<string>[]): Promise<void>;
 }
 
+const HEARTBEAT_MS = 3_000;
+/** Commit refusals that mean the group moved on (a rebalance): the partitions' next owner replays from the last commit. */
+const GROUP_MOVED = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+
 export class KafkaBusError extends Error {
   override name = 'KafkaBusError';
 }
@@ -46,7 +53,7 @@ export class KafkaBusError extends Error {
  * coordinator loading, a broker not reachable yet); those are dropped. What is not recovered from
  * surfaces as a thrown error or a consumer crash, which is logged.
  */
-const RETRIED = /rebalancing|coordinator (is loading|not available)|not the correct coordinator|leader not available|concurrent operation on the same transaction|Connection error|Failed to connect to seed broker/i;
+const RETRIED = /leadership election|no leader|rebalancing|coordinator (is loading|not available)|not the correct coordinator|leader not available|concurrent operation on the same transaction|Connection error|Failed to connect to seed broker/i;
 function logCreator() {
   return ({ namespace, level, log }: LogEntry) => {
     if (level > logLevel.WARN) return;
@@ -147,7 +154,7 @@ export class KafkaBus {
       messages: letters.map((l) => ({
         key: `${l.source}:${l.position}`,
         value: l.raw,
-        headers: { reason: l.reason, source: l.source, position: String(l.position) },
+        headers: { reason: l.reason, source: l.source, position: String(l.position), raw_bytes: String(l.rawBytes), raw_sha256: l.rawSha256 },
       })),
     });
   }
@@ -175,7 +182,7 @@ export class KafkaBus {
    * partitions whose records are handled and whose outputs are stored.
    */
   async subscribe(groupId: string, handlers: SubscriptionHandlers): Promise<KafkaSubscription> {
-    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, rebalanceTimeout: 60_000 });
+    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: HEARTBEAT_MS, rebalanceTimeout: 60_000 });
     this.consumers.add(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [this.eventsTopic], fromBeginning: true });
@@ -190,22 +197,27 @@ export class KafkaBus {
       autoCommit: false,
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-        if (assignment && assignment !== restored) {
-          const current = assignment;
-          await handlers.assigned(current, await this.committedOffsets(groupId, current));
-          restored = current;
-          await heartbeat();
+        // The group hears from this member while a handler waits (a restore, a store that is down):
+        // it would otherwise count it dead after the session timeout and move its partitions.
+        const beat = setInterval(() => void heartbeat().catch(() => {}), HEARTBEAT_MS);
+        try {
+          if (assignment && assignment !== restored) {
+            const current = assignment;
+            await handlers.assigned(current, await this.committedOffsets(groupId, current));
+            restored = current;
+          }
+          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          const partition = batch.partition;
+          const records = batch.messages.map((m) => ({
+            key: m.key?.toString() ?? '',
+            partition,
+            offset: Number(m.offset) + 1,
+            value: m.value?.toString() ?? '',
+          }));
+          await handlers.batch(records);
+        } finally {
+          clearInterval(beat);
         }
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const partition = batch.partition;
-        const records = batch.messages.map((m) => ({
-          key: m.key?.toString() ?? '',
-          partition,
-          offset: Number(m.offset) + 1,
-          value: m.value?.toString() ?? '',
-        }));
-        await handlers.batch(records);
-        await heartbeat();
       },
     });
     return subscription;
@@ -221,11 +233,19 @@ export class KafkaBus {
     return committed;
   }
 
+  /** Records on the events topic, and how many of them group `groupId` has committed. */
+  async progress(groupId: string): Promise<{ records: number; committed: number }> {
+    const [ends, [topic]] = await Promise.all([this.admin.fetchTopicOffsets(this.eventsTopic), this.admin.fetchOffsets({ groupId, topics: [this.eventsTopic] })]);
+    return {
+      records: ends.reduce((sum, p) => sum + Number(p.high), 0),
+      committed: (topic?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0),
+    };
+  }
+
   /** Records on the events topic that group `groupId` has not committed yet (its lag). */
   async lag(groupId: string): Promise<number> {
-    const [ends, [committed]] = await Promise.all([this.admin.fetchTopicOffsets(this.eventsTopic), this.admin.fetchOffsets({ groupId, topics: [this.eventsTopic] })]);
-    const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
-    return ends.reduce((sum, p) => sum + Number(p.high) - (done.get(p.partition) ?? 0), 0);
+    const { records, committed } = await this.progress(groupId);
+    return records - committed;
   }
 
   async close(): Promise<void> {
@@ -250,11 +270,21 @@ export class KafkaSubscription {
     return this.assignment();
   }
 
-  /** Marks records up to `offset` (counting from 1, inclusive) of each partition as handled and stored. */
-  async commit(offsets: ReadonlyMap<number, number>): Promise<void> {
-    if (offsets.size === 0) return;
-    // Kafka's committed offset is the next one to read: our 1-based last handled offset.
-    await this.consumer.commitOffsets([...offsets].map(([partition, offset]) => ({ topic: this.topic, partition, offset: String(offset) })));
+  /**
+   * Marks records up to `offset` (counting from 1, inclusive) of each partition as handled and
+   * stored. False when the group had moved on (a rebalance): the commit is dropped, the outputs
+   * stay (the next owner of those partitions writes the same rows again, which the tables absorb).
+   */
+  async commit(offsets: ReadonlyMap<number, number>): Promise<boolean> {
+    if (offsets.size === 0) return true;
+    try {
+      // Kafka's committed offset is the next one to read: our 1-based last handled offset.
+      await this.consumer.commitOffsets([...offsets].map(([partition, offset]) => ({ topic: this.topic, partition, offset: String(offset) })));
+      return true;
+    } catch (e) {
+      if (GROUP_MOVED.has((e as { type?: string }).type ?? '')) return false;
+      throw e;
+    }
   }
 
   /** Leaves the group (its partitions go to the other members). */

@@ -1,18 +1,16 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { testBrokers } from '../testing/distributed.js';
 import { ROOT, runCli, tempDir } from '../testing/harness.js';
 
-/** Against a real broker (see bus/kafka-bus.test.ts for how to run it). */
-const BROKERS = process.env.TEST_KAFKA_BROKERS;
-if (!BROKERS && process.env.TEST_REQUIRE_SERVERS) throw new Error('TEST_REQUIRE_SERVERS is set but TEST_KAFKA_BROKERS is not');
-if (!BROKERS) console.warn('cli/distributed-cli.test.ts: skipped; run `scripts/kafka-local.sh start`, then TEST_KAFKA_BROKERS=127.0.0.1:9092 npm test');
+const BROKERS = testBrokers('cli/distributed-cli.test.ts');
 
 const DEMO = [join(ROOT, 'fixtures/demo/events.jsonl'), join(ROOT, 'fixtures/demo/malformed.jsonl')];
 
 describe.skipIf(!BROKERS)('ledgerline ingest / process / kpi on a real broker', () => {
   it('publishes the demo (bad lines to the dead-letter topic), drains it with a processor, and answers like the embedded run', async () => {
     const dir = tempDir('distributed-cli');
-    const env = { LEDGERLINE_KAFKA_BROKERS: BROKERS!, LEDGERLINE_KAFKA_TOPIC_PREFIX: `cli-${process.pid}-${Date.now().toString(36)}`, LEDGERLINE_DATA_DIR: join(dir, 'kafka') };
+    const env = { LEDGERLINE_KAFKA_BROKERS: BROKERS!.join(','), LEDGERLINE_KAFKA_TOPIC_PREFIX: `cli-${process.pid}-${Date.now().toString(36)}`, LEDGERLINE_DATA_DIR: join(dir, 'kafka') };
     const ingest = await runCli(['ingest', '--input', ...DEMO], env);
     expect(ingest.code, ingest.stderr).toBe(0);
     const published = JSON.parse(ingest.stdout) as { events_read: number; dead_lettered: number; topic: string };

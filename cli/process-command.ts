@@ -19,7 +19,7 @@ export async function processCommand(argv: string[], config: Config): Promise<nu
   const store = await openQueryStore(config, values['data-dir']);
   try {
     const bus = await openKafkaBus(config);
-    const processing = new KafkaProcessing(store, bus, jobProcessors);
+    const processing = new KafkaProcessing(store, bus, jobProcessors, config.LEDGERLINE_COMMIT_MS);
     try {
       const group = config.LEDGERLINE_KAFKA_GROUP;
       await processing.start(group);

@@ -15,6 +15,7 @@ export const ConfigSchema = Type.Object({
   LEDGERLINE_HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address the HTTP API listens on.' }),
   LEDGERLINE_PORT: Int(0, 65535, 8787, 'Port of the HTTP API (0 picks a free port).'),
   LEDGERLINE_BATCH_EVENTS: Int(100, 1_000_000, 100_000, 'Events per event-log write (one engine insert and one source checkpoint); larger means fewer parts for the engine to merge.'),
+  LEDGERLINE_COMMIT_MS: Int(10, 600_000, 2_000, 'How often processors write their outputs and commit their positions (at the latest; also after 200k output rows): how far the store may lag behind the stream.'),
   LEDGERLINE_BUS_PARTITIONS: Int(1, 1024, 8, 'Partitions of the bus (keys are hashed onto them): the embedded one, and the Kafka events topic, which is created with them.'),
   LEDGERLINE_BUS_CAPACITY: Int(1, 10_000_000, 10_000, 'Records the embedded bus buffers before publishers wait (backpressure). Small keeps events short-lived: cheaper garbage collection.'),
   LEDGERLINE_MAX_RECORD_BYTES: Int(1024, 1 << 30, 1 << 20, 'Longest accepted input line; longer lines are dead-lettered.'),

@@ -38,9 +38,8 @@ export function jobProcessors(): Processor[] {
   return [new MasterDataProcessor(), new LedgerProcessor(), fulfilmentProcessor(), procurementProcessor(), inventoryControlProcessor(), billProcessor()];
 }
 
-/** Rows buffered by processors before they are written and offsets committed. */
-const COMMIT_ROWS = 200_000;
-const COMMIT_MS = 2_000;
+/** Rows buffered by processors before they are written and offsets committed (or LEDGERLINE_COMMIT_MS). */
+export const COMMIT_ROWS = 200_000;
 const PARTITION_CHECKPOINT = (p: number) => `processors/partition/${p}`;
 const PARTITION_COUNT = 'processors/partitions';
 /** Dead letters buffered before they are written (with the log rows staged so far). */
@@ -127,7 +126,7 @@ export class EmbeddedPipeline {
       const last = batch[batch.length - 1]!;
       this.uncommitted.set(last.partition, last.offset);
       summary.processed += batch.length;
-      if (this.pending.rows >= COMMIT_ROWS || Date.now() - this.lastCommit >= COMMIT_MS) await this.commit(committed);
+      if (this.pending.rows >= COMMIT_ROWS || Date.now() - this.lastCommit >= this.config.LEDGERLINE_COMMIT_MS) await this.commit(committed);
     };
   }
 

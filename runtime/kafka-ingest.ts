@@ -24,7 +24,7 @@ const SOURCE_CHECKPOINT = (id: string) => `source/${id}`;
  * source resumes from its last position and may publish some events again; processors apply each
  * version of a record once, so a repeat changes nothing.
  */
-export async function ingestToKafka(sources: readonly Source[], bus: KafkaBus, store: Store, config: Config, progress?: Progress): Promise<IngestSummary> {
+export async function ingestToKafka(sources: readonly Source[], bus: Pick<KafkaBus, 'publish' | 'publishDeadLetters'>, store: Store, config: Config, progress?: Progress): Promise<IngestSummary> {
   const started = Date.now();
   const checkpoints = new Checkpoints(store);
   const summary: IngestSummary = { events_read: 0, published: 0, dead_lettered: 0, seconds: 0 };
@@ -45,7 +45,7 @@ export async function ingestToKafka(sources: readonly Source[], bus: KafkaBus, s
       }
       await Promise.all([
         bus.publish(records),
-        bus.publishDeadLetters(decoded.deadLetters.map((d) => ({ source: d.source_name, position: d.position, reason: d.reason, raw: d.raw }))),
+        bus.publishDeadLetters(decoded.deadLetters.map((d) => ({ source: d.source_name, position: d.position, reason: d.reason, raw: d.raw, rawBytes: d.raw_bytes, rawSha256: d.raw_sha256 }))),
       ]);
       summary.published += records.length;
       summary.dead_lettered += decoded.deadLetters.length;

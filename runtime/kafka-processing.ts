@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { BusRecord } from '../bus/bus.js';
 import type { KafkaBus, KafkaSubscription, OutgoingDeadLetter } from '../bus/kafka-bus.js';
 import type { ErpEvent } from '../events/schema.js';
@@ -7,10 +8,8 @@ import { Checkpoints, STREAM_TIME } from '../store/checkpoints.js';
 import type { Store } from '../store/store.js';
 import { Outputs } from './outputs.js';
 import { StreamTime } from './stream-time.js';
+import { COMMIT_ROWS } from './embedded-pipeline.js';
 
-/** Rows buffered by processors before they are written and offsets committed (as in embedded mode). */
-const COMMIT_ROWS = 200_000;
-const COMMIT_MS = 2_000;
 
 export interface ProcessingSummary {
   /** Records handled since start (replays after a rebalance included). */
@@ -41,12 +40,16 @@ export class KafkaProcessing {
   /** Batches, commits and assignments run one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
   private failure: unknown;
+  /** Set by `abandon`: nothing more is handled, written or committed. */
+  private abandoned = false;
   readonly summary: ProcessingSummary = { processed: 0, dead_lettered: 0, assignments: 0 };
 
   constructor(
     private readonly store: Store,
     private readonly bus: KafkaBus,
     private readonly makeProcessors: () => Processor[],
+    /** How often outputs are written and offsets committed at the latest (LEDGERLINE_COMMIT_MS). */
+    private readonly commitMs: number,
   ) {}
 
   async start(groupId: string): Promise<void> {
@@ -54,15 +57,25 @@ export class KafkaProcessing {
       assigned: (partitions, committed) => this.serially(() => this.assign(partitions, committed)),
       batch: (records) => this.serially(() => this.handle(records)),
     });
-    // Outputs of a quiet stream are written (and their offsets committed) within COMMIT_MS too.
+    // Outputs are written and their offsets committed every commitMs (and after COMMIT_ROWS rows).
     this.timer = setInterval(() => {
       this.serially(() => this.commit()).catch((e: unknown) => (this.failure ??= e));
-    }, COMMIT_MS);
+    }, this.commitMs);
   }
 
   /** Why processing stopped, if it did (a store or broker failure past its retries). */
   get failed(): unknown {
     return this.failure;
+  }
+
+  /**
+   * Leaves the group without writing or committing what was handled since the last commit: what a
+   * crash does (minus the session timeout before the group notices). For the fault tests.
+   */
+  async abandon(): Promise<void> {
+    this.abandoned = true;
+    clearInterval(this.timer);
+    await this.subscription?.close();
   }
 
   /** Writes and commits what was handled, then leaves the group. */
@@ -94,6 +107,7 @@ export class KafkaProcessing {
   }
 
   private async handle(records: BusRecord<string>[]): Promise<void> {
+    if (this.abandoned) return;
     const ingestedAt = new Date().toISOString();
     const bad: OutgoingDeadLetter[] = [];
     const partition = records[0]!.partition;
@@ -105,12 +119,12 @@ export class KafkaProcessing {
       try {
         value = JSON.parse(r.value);
       } catch (e) {
-        bad.push({ source: `${this.bus.eventsTopic}/${partition}`, position: r.offset, reason: `not JSON: ${(e as Error).message}`, raw: r.value });
+        bad.push(deadLetter(this.bus.eventsTopic, r, `not JSON: ${(e as Error).message}`));
         continue;
       }
       const result = validateEvent(value, ingestedAt);
       if (!result.ok) {
-        bad.push({ source: `${this.bus.eventsTopic}/${partition}`, position: r.offset, reason: result.reason, raw: r.value });
+        bad.push(deadLetter(this.bus.eventsTopic, r, result.reason));
         continue;
       }
       const record: BusRecord<ErpEvent> = { key: r.key, partition, offset: r.offset, value: result.event };
@@ -126,6 +140,7 @@ export class KafkaProcessing {
 
   /** Writes the outputs so far, then the stream times, then commits the offsets they cover. */
   private async commit(stillOwned: ReadonlySet<number> = this.owned): Promise<void> {
+    if (this.abandoned) return;
     for (const processor of this.processors) processor.flush(this.pending);
     const outputs = this.pending;
     this.pending = new Outputs();
@@ -140,4 +155,10 @@ export class KafkaProcessing {
     await this.subscription?.commit(offsets);
     this.uncommitted.clear();
   }
+}
+
+/** A record of the events topic that is not a valid event, for the dead-letter topic. */
+function deadLetter(topic: string, r: BusRecord<string>, reason: string): OutgoingDeadLetter {
+  const bytes = Buffer.from(r.value);
+  return { source: `${topic}/${r.partition}`, position: r.offset, reason, raw: r.value, rawBytes: bytes.length, rawSha256: createHash('sha256').update(bytes).digest('hex') };
 }
