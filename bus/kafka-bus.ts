@@ -224,7 +224,7 @@ export class KafkaBus {
   }
 
   /** The group's committed positions, as the last offset handled (counting from 1; 0: none). */
-  private async committedOffsets(groupId: string, partitions: readonly number[]): Promise<Map<number, number>> {
+  async committedOffsets(groupId: string, partitions: readonly number[] = Array.from({ length: this.partitions }, (_, p) => p)): Promise<Map<number, number>> {
     const [topic] = await this.admin.fetchOffsets({ groupId, topics: [this.eventsTopic] });
     const committed = new Map<number, number>(partitions.map((p) => [p, 0]));
     for (const { partition, offset } of topic?.partitions ?? []) {

@@ -1,0 +1,19 @@
+# The Ledgerline image for the distributed mode (docker-compose.yml): one image, the command picks
+# the role (ingest, process, api).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY . .
+# `npm install` runs `prepare` (the TypeScript build); then only what runs is kept.
+RUN npm install --no-audit --no-fund && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production LEDGERLINE_HOST=0.0.0.0
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/package.json ./
+COPY --from=build /app/store/migrations ./store/migrations
+COPY --from=build /app/fixtures ./fixtures
+USER node
+ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/cli/main.js"]
+CMD ["--help"]
