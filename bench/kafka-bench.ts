@@ -21,6 +21,7 @@ import { KafkaBus, type OutgoingRecord } from '../bus/kafka-bus.js';
 import { openInputs } from '../cli/inputs.js';
 import { openStore } from '../cli/open-store.js';
 import { loadConfig } from '../config/config.js';
+import type { ChdbStore } from '../store/chdb-store.js';
 import { eventKeys } from '../events/keys.js';
 import { validateEvent } from '../events/validate.js';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
@@ -77,13 +78,17 @@ async function rawConsume(topic: string, records: number): Promise<number> {
   return rate;
 }
 
-/** One processor instance from the start of the topic until everything is committed: records/s. */
-async function endToEnd(bus: KafkaBus, records: number): Promise<number> {
-  const dataDir = join(OUT, 'kafka-data');
+/** A processor instance of group `<run>-<name>` over a fresh store in bench/out/kafka-<name>-data. */
+async function instance(bus: KafkaBus, name: string): Promise<{ store: ChdbStore; group: string; processing: KafkaProcessing }> {
+  const dataDir = join(OUT, `kafka-${name}-data`);
   rmSync(dataDir, { recursive: true, force: true });
   const store = await openStore(config, dataDir);
-  const group = `${RUN}-e2e`;
-  const processing = new KafkaProcessing(store, bus, jobProcessors, config.LEDGERLINE_COMMIT_MS);
+  return { store, group: `${RUN}-${name}`, processing: new KafkaProcessing(store, bus, jobProcessors, config.LEDGERLINE_COMMIT_MS) };
+}
+
+/** One processor instance from the start of the topic until everything is committed: records/s. */
+async function endToEnd(bus: KafkaBus, records: number): Promise<number> {
+  const { store, group, processing } = await instance(bus, 'e2e');
   try {
     const started = process.hrtime.bigint();
     await processing.start(group);
@@ -102,11 +107,7 @@ async function endToEnd(bus: KafkaBus, records: number): Promise<number> {
 /** Records published at `RATE`/s while an instance runs: p50/p99 from publish to committed, ms. */
 async function latency(path: string): Promise<{ p50: number; p99: number; records: number }> {
   const bus = await connect(`${RUN}-latency`);
-  const dataDir = join(OUT, 'kafka-latency-data');
-  rmSync(dataDir, { recursive: true, force: true });
-  const store = await openStore(config, dataDir);
-  const group = `${RUN}-latency`;
-  const processing = new KafkaProcessing(store, bus, jobProcessors, config.LEDGERLINE_COMMIT_MS);
+  const { store, group, processing } = await instance(bus, 'latency');
   try {
     // Validated and keyed up front: the publisher only paces and sends.
     const records: OutgoingRecord[] = [];
@@ -166,7 +167,9 @@ async function main(): Promise<void> {
   const path = await input();
   const bus = await connect(RUN);
   try {
-    const store = await openStore(config, join(OUT, 'kafka-ingest-data'));
+    const ingestDir = join(OUT, 'kafka-ingest-data');
+    rmSync(ingestDir, { recursive: true, force: true });
+    const store = await openStore(config, ingestDir);
     let records: number;
     const publishStarted = process.hrtime.bigint();
     try {
@@ -174,6 +177,7 @@ async function main(): Promise<void> {
     } finally {
       await store.close();
     }
+    if (records === 0) throw new Error(`nothing was published from ${path}: is the input empty?`);
     const publishRate = records / seconds(publishStarted);
     const raw = await rawConsume(bus.eventsTopic, records);
     const e2e = await endToEnd(bus, records);
