@@ -50,6 +50,9 @@ describe.skipIf(!BROKERS)('Kafka bus on a real broker', () => {
           assigned: async (partitions, committed) => {
             assignments.push([member, [...partitions], [...committed.values()]]);
           },
+          stopped: (error) => {
+            throw error;
+          },
           batch: async (batch) => {
             seen.push(...batch.map((r) => ({ ...r, member })));
             await members[member]!.commit(new Map([[batch[0]!.partition, batch.at(-1)!.offset]]));
@@ -85,6 +88,9 @@ describe.skipIf(!BROKERS)('Kafka bus on a real broker', () => {
       },
       batch: async (batch) => {
         again.push(...batch);
+      },
+      stopped: (error) => {
+        throw error;
       },
     });
     await bus.publish([{ key: keys[0]!, value: '{"n":2000}' }]);

@@ -38,6 +38,8 @@ export interface SubscriptionHandlers {
   assigned(partitions: readonly number[], committed: ReadonlyMap<number, number>): Promise<void>;
   /** Records of one partition, in order; `offset` counts from 1 (Kafka's offset + 1), as in the embedded log. */
   batch(records: BusRecord<string>[]): Promise<void>;
+  /** The consumer stopped for good (kafkajs gave up restarting it after an error). */
+  stopped(error: Error): void;
 }
 
 const HEARTBEAT_MS = 3_000;
@@ -191,6 +193,11 @@ export class KafkaBus {
     let restored: number[] | undefined;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       assignment = [...(payload.memberAssignment[this.eventsTopic] ?? [])].sort((a, b) => a - b);
+    });
+    // A failed batch is retried and the consumer restarted (it rejoins and restores); when kafkajs
+    // gives up, the member is gone and its owner must know.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) handlers.stopped(payload.error);
     });
     const subscription = new KafkaSubscription(consumer, this.eventsTopic, () => assignment ?? []);
     await consumer.run({

@@ -56,6 +56,7 @@ export class KafkaProcessing {
     this.subscription = await this.bus.subscribe(groupId, {
       assigned: (partitions, committed) => this.serially(() => this.assign(partitions, committed)),
       batch: (records) => this.serially(() => this.handle(records)),
+      stopped: (error) => (this.failure ??= error),
     });
     // Outputs are written and their offsets committed every commitMs (and after COMMIT_ROWS rows).
     this.timer = setInterval(() => {
