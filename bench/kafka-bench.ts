@@ -147,7 +147,10 @@ async function latency(path: string): Promise<{ p50: number; p99: number; record
       }
       await bus.publish(batch);
     }
-    while ((await bus.progress(group)).committed < records.length) await sleep(20);
+    while ((await bus.progress(group)).committed < records.length) {
+      if (processing.failed) throw processing.failed;
+      await sleep(20);
+    }
     await sleep(50);
     polling = false;
     await poller;

@@ -115,7 +115,7 @@ export class KafkaBus {
     const existing = new Set(await this.admin.listTopics());
     const wanted = [
       { topic: this.eventsTopic, numPartitions: this.partitions },
-      // Dead letters keep the order they were found in per source; a few partitions are plenty.
+      // One partition: dead letters stay in the order they were found.
       { topic: this.deadLetterTopic, numPartitions: 1 },
     ];
     const missing = wanted.filter((t) => !existing.has(t.topic));
@@ -139,26 +139,30 @@ export class KafkaBus {
   async publish(records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
     const producer = await this.connectedProducer();
-    await producer.send({
-      topic: this.eventsTopic,
-      acks: -1,
-      messages: records.map((r) => ({ key: r.key, value: r.value, partition: this.partitionOf(r.key) })),
-    });
+    for (const chunk of bySize(records, (r) => Buffer.byteLength(r.key) + Buffer.byteLength(r.value))) {
+      await producer.send({
+        topic: this.eventsTopic,
+        acks: -1,
+        messages: chunk.map((r) => ({ key: r.key, value: r.value, partition: this.partitionOf(r.key) })),
+      });
+    }
   }
 
   /** Publishes dead letters: the raw input as the value, why and where from in headers. */
   async publishDeadLetters(letters: readonly OutgoingDeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     const producer = await this.connectedProducer();
-    await producer.send({
-      topic: this.deadLetterTopic,
-      acks: -1,
-      messages: letters.map((l) => ({
-        key: `${l.source}:${l.position}`,
-        value: l.raw,
-        headers: { reason: l.reason, source: l.source, position: String(l.position), raw_bytes: String(l.rawBytes), raw_sha256: l.rawSha256 },
-      })),
-    });
+    for (const chunk of bySize(letters, (l) => Buffer.byteLength(l.raw) + Buffer.byteLength(l.reason) + Buffer.byteLength(l.source) + 200)) {
+      await producer.send({
+        topic: this.deadLetterTopic,
+        acks: -1,
+        messages: chunk.map((l) => ({
+          key: `${l.source}:${l.position}`,
+          value: l.raw,
+          headers: { reason: l.reason, source: l.source, position: String(l.position), raw_bytes: String(l.rawBytes), raw_sha256: l.rawSha256 },
+        })),
+      });
+    }
   }
 
   private async connectedProducer(): Promise<Producer> {
@@ -298,4 +302,26 @@ export class KafkaSubscription {
   async close(): Promise<void> {
     await this.consumer.disconnect();
   }
+}
+
+/**
+ * Requests of at most ~900 kB: kafkajs sends a batch as it is, and the broker refuses one above its
+ * message.max.bytes (1 MB by default). A single larger record is sent alone (and refused by such a
+ * broker: raise message.max.bytes, or lower LEDGERLINE_MAX_RECORD_BYTES).
+ */
+const MAX_REQUEST_BYTES = 900_000;
+function* bySize<T>(items: readonly T[], size: (item: T) => number): Generator<T[]> {
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const n = size(item);
+    if (chunk.length && bytes + n > MAX_REQUEST_BYTES) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(item);
+    bytes += n;
+  }
+  if (chunk.length) yield chunk;
 }

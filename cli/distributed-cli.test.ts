@@ -13,12 +13,14 @@ describe.skipIf(!BROKERS)('ledgerline ingest / process / kpi on a real broker', 
     const env = { LEDGERLINE_KAFKA_BROKERS: BROKERS!.join(','), LEDGERLINE_KAFKA_TOPIC_PREFIX: `cli-${process.pid}-${Date.now().toString(36)}`, LEDGERLINE_DATA_DIR: join(dir, 'kafka') };
     const ingest = await runCli(['ingest', '--input', ...DEMO], env);
     expect(ingest.code, ingest.stderr).toBe(0);
-    const published = JSON.parse(ingest.stdout) as { events_read: number; dead_lettered: number; topic: string };
+    const published = JSON.parse(ingest.stdout) as { events_read: number; published: number; dead_lettered: number; topic: string };
     expect(published).toMatchObject({ events_read: 13_267, dead_lettered: 15, topic: `${env.LEDGERLINE_KAFKA_TOPIC_PREFIX}.events` });
 
     const processed = await runCli(['process', '--drain'], env);
     expect(processed.code, processed.stderr).toBe(0);
-    expect(JSON.parse(processed.stdout)).toMatchObject({ dead_lettered: 0, assignments: 1 });
+    const summary = JSON.parse(processed.stdout) as { processed: number; dead_lettered: number };
+    expect(summary.dead_lettered).toBe(0);
+    expect(summary.processed).toBeGreaterThanOrEqual(published.published); // more if a rebalance replayed some
 
     expect((await runCli(['run', '--once', '--input', ...DEMO, '--data-dir', join(dir, 'embedded')])).code).toBe(0);
     for (const args of [['kpi', 'otif_line', '--by', 'warehouse', '--grain', 'week'], ['ledger', '--warehouse', 'WH2']]) {

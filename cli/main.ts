@@ -9,6 +9,7 @@ const USAGE = `usage:
   ledgerline ingest --input PATH... [--data-dir D]                       (distributed: to Kafka)
   ledgerline process [--drain] [--data-dir D]                            (distributed: a processor)
   ledgerline api [--port N] [--data-dir D]                               (the HTTP API on the store)
+  ledgerline migrate [--data-dir D]                                      (the store's schema, once)
   ledgerline ledger [--as-of ISO] [--sku X] [--location Y] [--warehouse W] [--format json] [--data-dir D]
   ledgerline kpi NAME [--by DIM] [--grain day|week] [--from ISO] [--to ISO] [--format json] [--data-dir D]
   ledgerline kpi --list
@@ -29,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./process-command.js')).processCommand(rest, loadConfig());
     case 'api':
       return (await import('./api-command.js')).apiCommand(rest, loadConfig());
+    case 'migrate':
+      return (await import('./migrate-command.js')).migrateCommand(rest, loadConfig());
     case 'ledger':
       return (await import('./ledger-command.js')).ledgerCommand(rest, loadConfig());
     case 'kpi':

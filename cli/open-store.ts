@@ -1,7 +1,7 @@
 import { ConfigError, type Config } from '../config/config.js';
 import { ChdbStore } from '../store/chdb-store.js';
 import { ClickHouseStore } from '../store/clickhouse-store.js';
-import { migrate } from '../store/migrate.js';
+import { migrate, pendingMigrations } from '../store/migrate.js';
 import type { Store } from '../store/store.js';
 
 /** Opens the embedded store of `dataDir` (or the configured one) with the schema up to date. */
@@ -12,8 +12,9 @@ export async function openStore(config: Config, dataDir?: string, opts: { readon
 }
 
 /**
- * The configured store for reading (ledger, KPIs, SQL): the embedded one, or the ClickHouse server
- * of LEDGERLINE_STORE=clickhouse, with the schema up to date unless `readonly`.
+ * The configured store: the embedded one (its schema brought up to date unless `readonly`: one
+ * process owns it), or the ClickHouse server of LEDGERLINE_STORE=clickhouse, whose schema must be
+ * up to date already — many processes share it, so `ledgerline migrate` applies migrations once.
  */
 export async function openQueryStore(config: Config, dataDir?: string, opts: { readonly?: boolean } = {}): Promise<Store> {
   if (config.LEDGERLINE_STORE === 'embedded') return openStore(config, dataDir, opts);
@@ -21,11 +22,36 @@ export async function openQueryStore(config: Config, dataDir?: string, opts: { r
   const store = await ClickHouseStore.fromConfig(config, opts);
   try {
     store.requireSchemaSupport();
-    if (!opts.readonly) await migrate(store);
+    const pending = await pendingMigrations(store);
+    if (pending.length) {
+      throw new ConfigError(
+        `the schema of ${config.LEDGERLINE_CLICKHOUSE_URL} (database ${config.LEDGERLINE_CLICKHOUSE_DATABASE}) is not up to date, ` +
+          `${pending.length} migration(s) pending (${pending.join(', ')}): run \`ledgerline migrate\` once (a user allowed to create tables).`,
+      );
+    }
     return store;
   } catch (e) {
     await store.close();
     throw e;
+  }
+}
+
+/** `ledgerline migrate`: brings the configured store's schema up to date; prints what it applied. */
+export async function migrateStore(config: Config, dataDir?: string): Promise<string[]> {
+  if (config.LEDGERLINE_STORE === 'embedded') {
+    const store = await ChdbStore.open(dataDir ?? config.LEDGERLINE_DATA_DIR);
+    try {
+      return await migrate(store);
+    } finally {
+      await store.close();
+    }
+  }
+  const store = await ClickHouseStore.fromConfig(config);
+  try {
+    store.requireSchemaSupport();
+    return await migrate(store);
+  } finally {
+    await store.close();
   }
 }
 

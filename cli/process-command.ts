@@ -32,7 +32,10 @@ export async function processCommand(argv: string[], config: Config): Promise<nu
         if (values.drain && (await bus.lag(group)) === 0) break;
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
-      if (processing.failed) throw processing.failed;
+      if (processing.failed) {
+        await processing.abandon();
+        throw processing.failed;
+      }
       await processing.stop();
       process.stdout.write(`${JSON.stringify(processing.summary)}\n`);
       return 0;

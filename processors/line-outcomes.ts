@@ -1,4 +1,5 @@
 import type { BusRecord } from '../bus/bus.js';
+import { skuKey } from '../events/keys.js';
 import type { ErpEvent, StockMoveEvent } from '../events/schema.js';
 import type { Store } from '../store/store.js';
 import type { Emitter, Processor } from './processor.js';
@@ -111,6 +112,12 @@ class LineState {
  * commit) with the log offset as its version, and the table keeps the highest: a late event
  * replaces the fact it updates instead of adding a second one.
  */
+/*
+ * In the distributed mode a line's state lives with the partition of its sku@warehouse, and its
+ * moves arrive under the stock side's sku@warehouse: the two meet when a line is fulfilled from its
+ * own warehouse, as in Odoo (a delivery's operation type belongs to the order's warehouse).
+ * Fulfilment from another warehouse would need the moves re-keyed by line first (not built).
+ */
 export class LineOutcomeProcessor implements Processor {
   readonly name: string;
   /** By company, then line id. */
@@ -189,11 +196,14 @@ export class LineOutcomeProcessor implements Processor {
    * line, of each move), and every such event is applied again anyway, from the log or, if it never
    * became durable, from its source, which re-reads it.
    */
-  async restore(store: Store, committed: ReadonlyMap<number, number>): Promise<void> {
+  async restore(store: Store, committed: ReadonlyMap<number, number>, partitionOf: (key: string) => number): Promise<void> {
     if (Math.max(0, ...committed.values()) === 0) return;
+    // Only the lines of the partitions this instance owns (all of them in embedded mode).
+    const owned = (sku: string, warehouse: string) => committed.has(partitionOf(skuKey(sku, warehouse)));
     const c = this.spec.columns;
     for await (const rows of store.queryChunks<Record<string, unknown>>(`SELECT * FROM ${this.spec.table} FINAL`)) {
       for (const r of rows) {
+        if (!owned(r.sku as string, r.warehouse as string)) continue;
         const state = this.state(r.company as string, r.line_id as string, r.sku as string, r.warehouse as string);
         state.offset = r.log_offset as number;
         state.written = true;
@@ -225,7 +235,7 @@ export class LineOutcomeProcessor implements Processor {
     )) {
       // Ledger legs are signed at the stock side (+ in, − out): deliveries leave stock, receipts enter it.
       const sign = this.spec.direction === 'to partner' ? -1 : 1;
-      for (const r of rows) this.state(r.company, r.line_id, r.sku, r.warehouse).applyMove(r.move_id, r.version, sign * r.qty, r.occurred_at);
+      for (const r of rows) if (owned(r.sku, r.warehouse)) this.state(r.company, r.line_id, r.sku, r.warehouse).applyMove(r.move_id, r.version, sign * r.qty, r.occurred_at);
     }
   }
 

@@ -15,7 +15,7 @@ import type { ErpEvent } from '../events/schema.js';
 import type { ChdbStore } from '../store/chdb-store.js';
 import { Checkpoints, STREAM_TIME } from '../store/checkpoints.js';
 import { EventLog, type LoggedEvent } from '../store/event-log.js';
-import { Outputs } from './outputs.js';
+import { COMMIT_ROWS, Outputs } from './outputs.js';
 import type { Progress } from './progress.js';
 import { StreamTime } from './stream-time.js';
 
@@ -38,8 +38,6 @@ export function jobProcessors(): Processor[] {
   return [new MasterDataProcessor(), new LedgerProcessor(), fulfilmentProcessor(), procurementProcessor(), inventoryControlProcessor(), billProcessor()];
 }
 
-/** Rows buffered by processors before they are written and offsets committed (or LEDGERLINE_COMMIT_MS). */
-export const COMMIT_ROWS = 200_000;
 const PARTITION_CHECKPOINT = (p: number) => `processors/partition/${p}`;
 const PARTITION_COUNT = 'processors/partitions';
 /** Dead letters buffered before they are written (with the log rows staged so far). */

@@ -15,7 +15,11 @@ export interface IngestSummary {
   seconds: number;
 }
 
-const SOURCE_CHECKPOINT = (id: string) => `source/${id}`;
+/**
+ * A source's position in what was published to `topic`: its own name, apart from the embedded job's
+ * (`source/<id>`) and from other topics, so that one store can record both without either skipping input.
+ */
+const SOURCE_CHECKPOINT = (topic: string, id: string) => `kafka/${topic}/source/${id}`;
 
 /**
  * The distributed mode's ingest: sources → validate → Kafka (events keyed by sku@warehouse; bad
@@ -24,13 +28,13 @@ const SOURCE_CHECKPOINT = (id: string) => `source/${id}`;
  * source resumes from its last position and may publish some events again; processors apply each
  * version of a record once, so a repeat changes nothing.
  */
-export async function ingestToKafka(sources: readonly Source[], bus: Pick<KafkaBus, 'publish' | 'publishDeadLetters'>, store: Store, config: Config, progress?: Progress): Promise<IngestSummary> {
+export async function ingestToKafka(sources: readonly Source[], bus: Pick<KafkaBus, 'eventsTopic' | 'publish' | 'publishDeadLetters'>, store: Store, config: Config, progress?: Progress): Promise<IngestSummary> {
   const started = Date.now();
   const checkpoints = new Checkpoints(store);
   const summary: IngestSummary = { events_read: 0, published: 0, dead_lettered: 0, seconds: 0 };
   const keep = config.LEDGERLINE_DEAD_LETTER_RAW_BYTES;
   for (const source of sources) {
-    const checkpoint = SOURCE_CHECKPOINT(source.id);
+    const checkpoint = SOURCE_CHECKPOINT(bus.eventsTopic, source.id);
     let unsaved = 0;
     let resumeFrom: (() => Promise<string>) | undefined;
     for await (const batch of source.batches(await checkpoints.get(checkpoint))) {

@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { BusRecord } from '../bus/bus.js';
 import type { KafkaBus, KafkaSubscription, OutgoingDeadLetter } from '../bus/kafka-bus.js';
+import { eventKeys } from '../events/keys.js';
 import type { ErpEvent } from '../events/schema.js';
 import { validateEvent } from '../events/validate.js';
 import type { Processor } from '../processors/processor.js';
 import { Checkpoints, STREAM_TIME } from '../store/checkpoints.js';
 import type { Store } from '../store/store.js';
-import { Outputs } from './outputs.js';
+import { COMMIT_ROWS, Outputs } from './outputs.js';
 import { StreamTime } from './stream-time.js';
-import { COMMIT_ROWS } from './embedded-pipeline.js';
-
 
 export interface ProcessingSummary {
   /** Records handled since start (replays after a rebalance included). */
@@ -60,7 +59,7 @@ export class KafkaProcessing {
     });
     // Outputs are written and their offsets committed every commitMs (and after COMMIT_ROWS rows).
     this.timer = setInterval(() => {
-      this.serially(() => this.commit()).catch((e: unknown) => (this.failure ??= e));
+      this.serially(() => this.commit()).catch(() => {}); // recorded as the failure by `serially`
     }, this.commitMs);
   }
 
@@ -70,8 +69,9 @@ export class KafkaProcessing {
   }
 
   /**
-   * Leaves the group without writing or committing what was handled since the last commit: what a
-   * crash does (minus the session timeout before the group notices). For the fault tests.
+   * Leaves the group without writing or committing what was handled since the last commit: after a
+   * failure, and in the fault tests as a crash (which the group would notice only after the session
+   * timeout; leaving tells it at once).
    */
   async abandon(): Promise<void> {
     this.abandoned = true;
@@ -86,9 +86,19 @@ export class KafkaProcessing {
     await this.subscription?.close();
   }
 
+  /**
+   * Runs steps one at a time. A step that fails (the store refused past its retries, a restore
+   * broke) stops the instance for good: outputs taken for a write that failed are gone, so no
+   * offset may be committed after it; the process exits and a restart replays from the last commit.
+   */
   private serially<T>(step: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(step);
-    this.queue = run.catch(() => {});
+    const run = this.queue.then(() => {
+      if (this.failure !== undefined) throw new Error('this processor instance has stopped after a failure', { cause: this.failure });
+      return step();
+    });
+    this.queue = run.catch((e: unknown) => {
+      this.failure ??= e;
+    });
     return run;
   }
 
@@ -101,9 +111,12 @@ export class KafkaProcessing {
     // A partition's stream time never goes back, also while its records are replayed.
     const stored = await new Checkpoints(this.store).withPrefix(`${STREAM_TIME}/`);
     for (const p of partitions) this.streamTimes.set(p, new StreamTime(stored.get(`${STREAM_TIME}/${p}`)));
+    // Restored aside and put in place only when whole: a half-restored state must never be flushed.
+    this.processors = [];
+    const processors = this.makeProcessors();
+    for (const processor of processors) await processor.restore(this.store, committed, (key) => this.bus.partitionOf(key));
+    this.processors = processors;
     this.owned = new Set(partitions);
-    this.processors = this.makeProcessors();
-    for (const processor of this.processors) await processor.restore(this.store, committed, (key) => this.bus.partitionOf(key));
     this.summary.assignments++;
   }
 
@@ -126,6 +139,12 @@ export class KafkaProcessing {
       const result = validateEvent(value, ingestedAt);
       if (!result.ok) {
         bad.push(deadLetter(this.bus.eventsTopic, r, result.reason));
+        continue;
+      }
+      // State is kept per key and partition: a record under another key or on another partition than
+      // ingest would have put it is refused, not applied where it does not belong.
+      if (this.bus.partitionOf(r.key) !== partition || !eventKeys(result.event).includes(r.key)) {
+        bad.push(deadLetter(this.bus.eventsTopic, r, `key "${r.key.slice(0, 200)}" on partition ${partition} is not where this event belongs (its keys: ${eventKeys(result.event).join(', ')})`));
         continue;
       }
       const record: BusRecord<ErpEvent> = { key: r.key, partition, offset: r.offset, value: result.event };
@@ -152,14 +171,21 @@ export class KafkaProcessing {
       if (latest !== undefined) times.set(`${STREAM_TIME}/${partition}`, latest);
     }
     if (times.size) await new Checkpoints(this.store).set(times);
-    const offsets = new Map([...this.uncommitted].filter(([p]) => stillOwned.has(p)));
+    // Only partitions owned now, also per the group's latest assignment (a rebalance may have moved
+    // some before the next batch told this instance).
+    const assignedNow = new Set(this.subscription?.partitions ?? []);
+    const offsets = new Map([...this.uncommitted].filter(([p]) => stillOwned.has(p) && assignedNow.has(p)));
     await this.subscription?.commit(offsets);
     this.uncommitted.clear();
   }
 }
 
+/** What a dead letter keeps of a bad record (its size and hash are kept too): as ingest's default. */
+const DEAD_LETTER_RAW_BYTES = 64 << 10;
+
 /** A record of the events topic that is not a valid event, for the dead-letter topic. */
 function deadLetter(topic: string, r: BusRecord<string>, reason: string): OutgoingDeadLetter {
   const bytes = Buffer.from(r.value);
-  return { source: `${topic}/${r.partition}`, position: r.offset, reason, raw: r.value, rawBytes: bytes.length, rawSha256: createHash('sha256').update(bytes).digest('hex') };
+  const raw = bytes.length > DEAD_LETTER_RAW_BYTES ? new TextDecoder().decode(bytes.subarray(0, DEAD_LETTER_RAW_BYTES)).replace(/\uFFFD$/, '') : r.value;
+  return { source: `${topic}/${r.partition}`, position: r.offset, reason, raw, rawBytes: bytes.length, rawSha256: createHash('sha256').update(bytes).digest('hex') };
 }

@@ -2,6 +2,9 @@ import type { Emitter } from '../processors/processor.js';
 import type { Store } from '../store/store.js';
 import { TsvRows } from '../store/tsv.js';
 
+/** Rows buffered by processors before they are written and offsets committed (or LEDGERLINE_COMMIT_MS). */
+export const COMMIT_ROWS = 200_000;
+
 /** Rows emitted by processors since the last commit, per table, already serialized. */
 export class Outputs implements Emitter {
   private tables = new Map<string, TsvRows>();

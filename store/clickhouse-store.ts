@@ -28,16 +28,28 @@ export interface ClickHouseStoreOptions {
   readonly?: boolean;
 }
 
-/** Statement failures worth retrying: the server is unreachable, restarting or overloaded, not the statement wrong. */
-const TRANSIENT_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
-/** ClickHouse error codes that say "later": too many queries/parts, timeouts, network between replicas, shutting down. */
-const TRANSIENT_CODES = new Set(['159', '202', '209', '210', '252', '394', '999']);
+/** The connection was never made: the statement did not reach the server, so any statement may be sent again. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+/** The connection broke mid-request: the statement may have run. Reads and inserts (into tables that deduplicate) may be sent again. */
+const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+/** ClickHouse refused for load, not for the statement: too many simultaneous queries (202), too many parts (252). */
+const OVERLOADED = new Set(['202', '252']);
 
-function isTransient(e: unknown): boolean {
+/**
+ * Whether a failed statement may be sent again. Timeouts are not retried: the server may still be
+ * running the first copy (raise the request timeout instead); statements that change the schema are
+ * retried only when they surely did not reach the server.
+ */
+function retryable(e: unknown, idempotent: boolean): boolean {
   const err = e as { code?: string; message?: string };
-  if (err.code !== undefined && (TRANSIENT_NETWORK.has(err.code) || TRANSIENT_CODES.has(err.code))) return true;
-  return /socket hang up|Timeout error|ECONNRESET|ECONNREFUSED|503 Service Unavailable|502 Bad Gateway/i.test(err.message ?? '');
+  const code = err.code ?? (/\b(ECONNREFUSED|ECONNRESET|EPIPE)\b/.exec(err.message ?? '')?.[1] ?? '');
+  if (NOT_CONNECTED.has(code)) return true;
+  if (!idempotent) return false;
+  return CONNECTION_LOST.has(code) || OVERLOADED.has(code) || /socket hang up|503 Service Unavailable|502 Bad Gateway/i.test(err.message ?? '');
 }
+
+/** Long enough for the heaviest statement (a migration's mutation, a KPI over years); the server's own limits apply. */
+const REQUEST_TIMEOUT_MS = 600_000;
 
 /** A ClickHouse error that names the server, the user and, for the usual mistakes, what to change. */
 export class ClickHouseStoreError extends Error {
@@ -55,7 +67,7 @@ export class ClickHouseStoreError extends Error {
 export class ClickHouseStore implements Store {
   /** Major and minor version of the server. */
   serverVersion: readonly [number, number] = [0, 0];
-  /** Sent with every statement (none to a server too old for the schema: it would refuse them). */
+  /** Sent with every statement (to a server too old for the schema, only readonly: it would refuse the others). */
   private settings: ClickHouseSettings = {};
 
   private constructor(
@@ -66,6 +78,9 @@ export class ClickHouseStore implements Store {
 
   /** `readonly`: every statement runs with readonly = 2 (writes and DDL refused, settings allowed). */
   static fromConfig(config: Config, opts: { readonly?: boolean } = {}): Promise<ClickHouseStore> {
+    if (!config.LEDGERLINE_CLICKHOUSE_TLS_CA_FILE && (config.LEDGERLINE_CLICKHOUSE_TLS_CERT_FILE || config.LEDGERLINE_CLICKHOUSE_TLS_KEY_FILE)) {
+      throw new ClickHouseStoreError('a client certificate (LEDGERLINE_CLICKHOUSE_TLS_CERT_FILE/_KEY_FILE) needs the CA of the server too: set LEDGERLINE_CLICKHOUSE_TLS_CA_FILE');
+    }
     const tls = config.LEDGERLINE_CLICKHOUSE_TLS_CA_FILE
       ? { caFile: config.LEDGERLINE_CLICKHOUSE_TLS_CA_FILE, certFile: config.LEDGERLINE_CLICKHOUSE_TLS_CERT_FILE || undefined, keyFile: config.LEDGERLINE_CLICKHOUSE_TLS_KEY_FILE || undefined }
       : undefined;
@@ -90,6 +105,9 @@ export class ClickHouseStore implements Store {
         throw new ClickHouseStoreError(`cannot read the ${what} ${path} for ${where}: ${(e as Error).message}`);
       }
     };
+    if (options.tls && Boolean(options.tls.certFile) !== Boolean(options.tls.keyFile)) {
+      throw new ClickHouseStoreError(`mutual TLS for ${where} needs both LEDGERLINE_CLICKHOUSE_TLS_CERT_FILE and LEDGERLINE_CLICKHOUSE_TLS_KEY_FILE`);
+    }
     const tls = options.tls && {
       ca_cert: read(options.tls.caFile, 'TLS CA file (LEDGERLINE_CLICKHOUSE_TLS_CA_FILE)'),
       ...(options.tls.certFile && options.tls.keyFile
@@ -102,6 +120,7 @@ export class ClickHouseStore implements Store {
       password: options.password,
       database: options.database,
       tls,
+      request_timeout: REQUEST_TIMEOUT_MS,
       connection: options.connection,
       // Errors are thrown to the caller, with context; the client's own logging would print each twice.
       log: { level: ClickHouseLogLevel.OFF },
@@ -174,21 +193,21 @@ export class ClickHouseStore implements Store {
   }
 
   async command(sql: string): Promise<void> {
-    await this.retry('statement', () => this.client.command({ query: sql, clickhouse_settings: this.settings }));
+    await this.retry('statement', () => this.client.command({ query: sql, clickhouse_settings: this.settings }), false);
   }
 
   async close(): Promise<void> {
     await this.client.close();
   }
 
-  /** Runs `attempt` until it succeeds, fails for a reason a retry cannot fix, or `retryMs` is over. */
-  private async retry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+  /** Runs `attempt` until it succeeds, fails for a reason a retry cannot fix (see `retryable`), or `retryMs` is over. */
+  private async retry<T>(what: string, attempt: () => Promise<T>, idempotent = true): Promise<T> {
     const deadline = Date.now() + this.retryMs;
     for (let wait = 100; ; wait = Math.min(wait * 2, 5_000)) {
       try {
         return await attempt();
       } catch (e) {
-        if (!isTransient(e)) throw this.explain(what, e);
+        if (!retryable(e, idempotent)) throw this.explain(what, e);
         const left = deadline - Date.now();
         if (left <= 0) throw this.explain(what, e, `still failing after ${Math.round(this.retryMs / 1000)} s of retries (LEDGERLINE_CLICKHOUSE_RETRY_SECONDS); is the server up and LEDGERLINE_CLICKHOUSE_URL right?`);
         await new Promise((resolve) => setTimeout(resolve, Math.min(wait, left)));

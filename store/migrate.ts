@@ -15,7 +15,7 @@ export async function migrate(store: Store): Promise<string[]> {
   await store.command(
     `CREATE TABLE IF NOT EXISTS schema_migrations (name String, applied_at DateTime64(3, 'UTC')) ENGINE = ReplacingMergeTree ORDER BY name`,
   );
-  const applied = new Set((await store.query<{ name: string }>('SELECT name FROM schema_migrations FINAL')).map((r) => r.name));
+  const applied = await appliedMigrations(store);
   const { dir, files } = await migrationFiles();
   const done: string[] = [];
   for (const file of files) {
@@ -26,6 +26,17 @@ export async function migrate(store: Store): Promise<string[]> {
     done.push(file);
   }
   return done;
+}
+
+async function appliedMigrations(store: Store): Promise<Set<string>> {
+  return new Set((await store.query<{ name: string }>('SELECT name FROM schema_migrations FINAL')).map((r) => r.name));
+}
+
+/** The migrations not applied to `store` yet (all of them when it has none), without changing anything. */
+export async function pendingMigrations(store: Store): Promise<string[]> {
+  const [{ exists = 0 } = {}] = await store.query<{ exists: number }>("SELECT count() AS exists FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations'");
+  const applied = exists ? await appliedMigrations(store) : new Set<string>();
+  return (await migrationFiles()).files.filter((f) => !applied.has(f));
 }
 
 async function migrationFiles(): Promise<{ dir: string; files: string[] }> {
