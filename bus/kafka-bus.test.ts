@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { BusRecord } from './bus.js';
 import { KafkaBus, type KafkaBusOptions, type KafkaSubscription } from './kafka-bus.js';
 import { partitionOf } from './partitioner.js';
-import { testBrokers } from '../testing/distributed.js';
+import { testBrokers, until } from '../testing/distributed.js';
 
 const BROKERS = testBrokers('bus/kafka-bus.test.ts');
 
@@ -16,14 +16,6 @@ const options = (over: Partial<KafkaBusOptions> = {}): KafkaBusOptions => ({
   replication: 1,
   ...over,
 });
-
-const until = async (what: string, done: () => boolean, ms = 30_000) => {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
 
 describe.skipIf(!BROKERS)('Kafka bus on a real broker', () => {
   const buses: KafkaBus[] = [];
@@ -59,13 +51,13 @@ describe.skipIf(!BROKERS)('Kafka bus on a real broker', () => {
         }),
       );
     }
-    await until('the group to split the partitions', () => members.every((m) => m.partitions.length === 2));
+    await until('the group to split the partitions', () => members.every((m) => m.partitions.length === 2), 30_000, 50);
     expect([...members[0]!.partitions, ...members[1]!.partitions].sort()).toEqual([0, 1, 2, 3]);
     const keys = Array.from({ length: 50 }, (_, i) => `SKU-${i}@WH${i % 3}`);
     const records = Array.from({ length: 2000 }, (_, i) => ({ key: keys[i % keys.length]!, value: JSON.stringify({ n: i }) }));
     await bus.publish(records.slice(0, 1000));
     await bus.publish(records.slice(1000));
-    await until('all 2000 records', () => seen.length >= 2000);
+    await until('all 2000 records', () => seen.length >= 2000, 30_000, 50);
     expect(seen).toHaveLength(2000);
     for (const r of seen) expect(r.partition).toBe(partitionOf(r.key, 4));
     const values = (key: string) => seen.filter((r) => r.key === key).map((r) => (JSON.parse(r.value) as { n: number }).n);
@@ -91,7 +83,7 @@ describe.skipIf(!BROKERS)('Kafka bus on a real broker', () => {
       stopped: (error) => void stops.push(error),
     });
     await bus.publish([{ key: keys[0]!, value: '{"n":2000}' }]);
-    await until('the new record', () => again.length >= 1);
+    await until('the new record', () => again.length >= 1, 30_000, 50);
     expect(again.map((r) => r.value)).toEqual(['{"n":2000}']);
     expect(committed.reduce((a, b) => a + b, 0)).toBe(2000);
     await next.close();
@@ -120,7 +112,7 @@ describe.skipIf(!BROKERS)('Kafka bus on a real broker', () => {
       },
     });
     try {
-      await until('2 dead letters', () => letters.length >= 2);
+      await until('2 dead letters', () => letters.length >= 2, 30_000, 50);
       expect(letters).toEqual([
         { key: 'file:a.jsonl:7', value: '{"type": "stock_mo', reason: 'truncated JSON', position: '7' },
         { key: 'file:a.jsonl:9', value: '{"type":"x"}', reason: 'unknown event type "x"', position: '9' },

@@ -35,6 +35,7 @@ describe('customer OTIF', () => {
       expect(await kpi({ name: 'otif_order', from: day('10'), to: day('11', '00:00:00.000') })).toEqual([]);
       // Every line of the order counts, also the one committed before the range; a time of day picks its whole day.
       expect(compact(await kpi({ name: 'otif_order', from: day('12', '23:00:00.000'), to: day('12', '23:30:00.000') }))).toEqual([['2025-01-12', 'acme', 0, 1]]);
+      expect(await kpi({ name: 'otif_order', from: day('12', '23:00:00.000'), to: day('12', '23:00:00.000') })).toEqual([]); // empty range
     });
   });
 });

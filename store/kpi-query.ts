@@ -94,9 +94,14 @@ function dayRange(from: string | undefined, to: string | undefined): { from_day:
     if (Number.isNaN(ms)) throw new KpiRequestError(`${name} must be an ISO-8601 instant with a zone (got "${value}")`);
     return ms;
   };
+  const fromMs = from === undefined ? undefined : instant('from', from);
+  const toMs = to === undefined ? undefined : instant('to', to);
+  const fromDay = fromMs === undefined ? FIRST_DAY : day(Math.floor(fromMs / DAY_MS) * DAY_MS);
+  // An empty range (to at or before from) overlaps no day.
+  const empty = fromMs !== undefined && toMs !== undefined && toMs <= fromMs;
   return {
-    from_day: from === undefined ? FIRST_DAY : day(Math.floor(instant('from', from) / DAY_MS) * DAY_MS),
-    to_day: to === undefined ? END_DAY : day(Math.ceil(instant('to', to) / DAY_MS) * DAY_MS),
+    from_day: fromDay,
+    to_day: toMs === undefined ? END_DAY : empty ? fromDay : day(Math.ceil(toMs / DAY_MS) * DAY_MS),
     ranged: from !== undefined || to !== undefined,
   };
 }
