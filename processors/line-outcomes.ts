@@ -190,11 +190,11 @@ export class LineOutcomeProcessor implements Processor {
   }
 
   /**
-   * Each line's state from its latest stored fact and the fulfilling moves the ledger recorded.
-   * These may include effects of events after the committed offsets (a run that died before
-   * committing): that is safe because a line's state only grows by taking higher versions (of the
-   * line, of each move), and every such event is applied again anyway, from the log or, if it never
-   * became durable, from its source, which re-reads it.
+   * Each line's state (of the partitions owned) from its latest stored fact and the fulfilling moves
+   * the ledger recorded up to the committed offsets. A stored fact may be newer than them (a run
+   * that died before committing): its line attributes are safe to take, since a line only takes
+   * higher versions and the replayed line event then changes nothing the fact lacks; moves after the
+   * committed offsets are left to the replay, which marks their lines for new facts.
    */
   async restore(store: Store, committed: ReadonlyMap<number, number>, partitionOf: (key: string) => number): Promise<void> {
     if (Math.max(0, ...committed.values()) === 0) return;
@@ -226,16 +226,20 @@ export class LineOutcomeProcessor implements Processor {
         });
       }
     }
-    type MoveRow = { company: string; sku: string; warehouse: string; line_id: string; move_id: string; version: number; qty: number; occurred_at: string };
+    type MoveRow = { company: string; sku: string; warehouse: string; line_id: string; move_id: string; version: number; qty: number; occurred_at: string; log_offset: number };
+    // Moves only as of the committed offsets: a move stored by a run that died before committing must
+    // come back through the replay, which marks its line for a new fact (restored here, the replayed
+    // move would change nothing, and the line's fact, perhaps never written, would stay without it).
+    const covered = (r: MoveRow) => r.log_offset <= (committed.get(partitionOf(skuKey(r.sku, r.warehouse))) ?? 0);
     for await (const rows of store.queryChunks<MoveRow>(
-      `SELECT company, sku, warehouse, ${this.spec.linkColumn} AS line_id, move_id, version, qty, occurred_at
+      `SELECT company, sku, warehouse, ${this.spec.linkColumn} AS line_id, move_id, version, qty, occurred_at, log_offset
        FROM ledger_movements FINAL
        WHERE ${this.spec.linkColumn} IS NOT NULL AND counterpart_usage = {usage:String}`,
       { usage: this.spec.partnerUsage },
     )) {
       // Ledger legs are signed at the stock side (+ in, − out): deliveries leave stock, receipts enter it.
       const sign = this.spec.direction === 'to partner' ? -1 : 1;
-      for (const r of rows) if (owned(r.sku, r.warehouse)) this.state(r.company, r.line_id, r.sku, r.warehouse).applyMove(r.move_id, r.version, sign * r.qty, r.occurred_at);
+      for (const r of rows) if (covered(r)) this.state(r.company, r.line_id, r.sku, r.warehouse).applyMove(r.move_id, r.version, sign * r.qty, r.occurred_at);
     }
   }
 
