@@ -90,6 +90,7 @@ export class KafkaProcessing {
    * Runs steps one at a time. A step that fails (the store refused past its retries, a restore
    * broke) stops the instance for good: outputs taken for a write that failed are gone, so no
    * offset may be committed after it; the process exits and a restart replays from the last commit.
+   * (An offset commit the broker refused is not such a failure: see `commit`.)
    */
   private serially<T>(step: () => Promise<T>): Promise<T> {
     const run = this.queue.then(() => {
@@ -175,7 +176,15 @@ export class KafkaProcessing {
     // some before the next batch told this instance).
     const assignedNow = new Set(this.subscription?.partitions ?? []);
     const offsets = new Map([...this.uncommitted].filter(([p]) => stillOwned.has(p) && assignedNow.has(p)));
-    await this.subscription?.commit(offsets);
+    try {
+      await this.subscription?.commit(offsets);
+    } catch (e) {
+      // The outputs are stored; only the position did not reach the broker (it is down or moving
+      // leaders). The next commit sends it again; meanwhile a restart would merely replay more.
+      process.stderr.write(`ledgerline: committing offsets failed, will retry with the next commit: ${(e as Error).message}\n`);
+      for (const p of this.uncommitted.keys()) if (!stillOwned.has(p)) this.uncommitted.delete(p);
+      return;
+    }
     this.uncommitted.clear();
   }
 }
