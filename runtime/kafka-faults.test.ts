@@ -119,7 +119,9 @@ describe.skipIf(!BROKERS)('distributed mode under faults', () => {
         await until('the survivor to commit everything', async () => (await bus.lag(group)) === 0, 120_000);
         await b.stop();
         expect(b.failed).toBeUndefined();
-        expect(b.summary.assignments).toBeGreaterThanOrEqual(2);
+        // Whether b joined before a left or only after (a loaded machine), its last assignment has
+        // all partitions, restored from what a committed.
+        expect(b.summary.assignments).toBeGreaterThanOrEqual(1);
         await expectCleanRun(store, bus);
       });
     } finally {
