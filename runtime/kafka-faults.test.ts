@@ -32,14 +32,14 @@ let clean: Awaited<ReturnType<typeof results>>;
 let badLines: Array<[string, string]>;
 
 /**
- * Publishes the input (each test to its own topics) at a pace the processors outrun, so that a fault
+ * Publishes the input (each test to its own topics) at a pace the processors outrun (60 ms per 1000 records: leeway for a loaded machine), so that a fault
  * can land while most of it is still to come; resolves with the number of records.
  */
 async function publish(bus: KafkaBus, store: Store): Promise<number> {
   const paced: Pick<KafkaBus, 'eventsTopic' | 'publish' | 'publishDeadLetters'> = {
     eventsTopic: bus.eventsTopic,
     publish: async (records) => {
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await new Promise((resolve) => setTimeout(resolve, 60));
       await bus.publish(records);
     },
     publishDeadLetters: (letters) => bus.publishDeadLetters(letters),
