@@ -39,6 +39,7 @@ export class KafkaProcessing {
   /** Batches, commits and assignments run one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
   private failure: unknown;
+  private readonly checkpoints: Checkpoints;
   /** Set by `abandon`: nothing more is handled, written or committed. */
   private abandoned = false;
   readonly summary: ProcessingSummary = { processed: 0, dead_lettered: 0, assignments: 0 };
@@ -49,7 +50,9 @@ export class KafkaProcessing {
     private readonly makeProcessors: () => Processor[],
     /** How often outputs are written and offsets committed at the latest (LEDGERLINE_COMMIT_MS). */
     private readonly commitMs: number,
-  ) {}
+  ) {
+    this.checkpoints = new Checkpoints(store);
+  }
 
   async start(groupId: string): Promise<void> {
     this.subscription = await this.bus.subscribe(groupId, {
@@ -110,7 +113,7 @@ export class KafkaProcessing {
     this.uncommitted.clear();
     this.streamTimes.clear();
     // A partition's stream time never goes back, also while its records are replayed.
-    const stored = await new Checkpoints(this.store).withPrefix(`${STREAM_TIME}/`);
+    const stored = await this.checkpoints.withPrefix(`${STREAM_TIME}/`);
     for (const p of partitions) this.streamTimes.set(p, new StreamTime(stored.get(`${STREAM_TIME}/${p}`)));
     // Restored aside and put in place only when whole: a half-restored state must never be flushed.
     this.processors = [];
@@ -171,7 +174,7 @@ export class KafkaProcessing {
       const latest = time.take();
       if (latest !== undefined) times.set(`${STREAM_TIME}/${partition}`, latest);
     }
-    if (times.size) await new Checkpoints(this.store).set(times);
+    if (times.size) await this.checkpoints.set(times);
     // Only partitions owned now, also per the group's latest assignment (a rebalance may have moved
     // some before the next batch told this instance).
     const assignedNow = new Set(this.subscription?.partitions ?? []);

@@ -84,17 +84,21 @@ const COMPARABLE: Record<string, string> = {
   bill_line_outcomes: '*',
 };
 
+type Fingerprint = { rows: number; hash: string };
+
+/** Row count and an order-independent hash of `columns` over the rows of `table` (through FINAL when asked). */
+async function fingerprint(store: Store, table: string, columns: string, final: boolean): Promise<Fingerprint> {
+  const [row] = await store.query<Fingerprint>(
+    `SELECT count() AS rows, toString(sum(cityHash64(formatRowNoNewline('TSV', ${columns})))) AS hash FROM (SELECT * FROM ${table} ${final ? 'FINAL' : ''})`,
+  );
+  return row!;
+}
+
 /** Per table: row count and an order-independent hash of the rows. */
-export async function tableFingerprints(store: ChdbStore): Promise<Record<string, { rows: number; hash: string }>> {
-  const out: Record<string, { rows: number; hash: string }> = {};
-  for (const [table, columns] of Object.entries(COMPARABLE)) {
-    // The log is a plain MergeTree (nothing to collapse): a row written twice shows in the count.
-    const final = table === 'events' ? '' : 'FINAL';
-    const [row] = await store.query<{ rows: number; hash: string }>(
-      `SELECT count() AS rows, toString(sum(cityHash64(formatRowNoNewline('TSV', ${columns})))) AS hash FROM (SELECT * FROM ${table} ${final})`,
-    );
-    out[table] = row!;
-  }
+export async function tableFingerprints(store: ChdbStore): Promise<Record<string, Fingerprint>> {
+  const out: Record<string, Fingerprint> = {};
+  // The log is a plain MergeTree (nothing to collapse): a row written twice shows in the count.
+  for (const [table, columns] of Object.entries(COMPARABLE)) out[table] = await fingerprint(store, table, columns, table !== 'events');
   const checkpoints = [...(await new Checkpoints(store).withPrefix(''))].sort(([a], [b]) => (a < b ? -1 : 1));
   out.checkpoints = { rows: checkpoints.length, hash: JSON.stringify(checkpoints) };
   return out;
@@ -107,17 +111,14 @@ const OUTPUT_TABLES = Object.keys(COMPARABLE).filter((t) => t !== 'events' && t 
  * Per output table: row count and an order-independent hash of what the rows say, through FINAL,
  * without `log_offset` (the embedded log's offsets and Kafka's per-partition ones differ).
  */
-export async function outputFingerprints(store: Store): Promise<Record<string, { rows: number; hash: string }>> {
-  const out: Record<string, { rows: number; hash: string }> = {};
+export async function outputFingerprints(store: Store): Promise<Record<string, Fingerprint>> {
+  const out: Record<string, Fingerprint> = {};
   for (const table of OUTPUT_TABLES) {
     const columns = await store.query<{ name: string }>(
       "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {table:String} AND name != 'log_offset' AND default_kind != 'MATERIALIZED' ORDER BY position",
       { table },
     );
-    const [row] = await store.query<{ rows: number; hash: string }>(
-      `SELECT count() AS rows, toString(sum(cityHash64(formatRowNoNewline('TSV', ${columns.map((c) => c.name).join(', ')})))) AS hash FROM (SELECT * FROM ${table} FINAL)`,
-    );
-    out[table] = row!;
+    out[table] = await fingerprint(store, table, columns.map((c) => c.name).join(', '), true);
   }
   return out;
 }
