@@ -14,6 +14,9 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./
 COPY --from=build /app/store/migrations ./store/migrations
 COPY --from=build /app/fixtures ./fixtures
+# The model registry's files (LEDGERLINE_MODEL_DIR in docker-compose.yml): a named volume mounted
+# here takes this directory's owner.
+RUN mkdir -p /var/lib/ledgerline/models && chown node:node /var/lib/ledgerline/models
 USER node
 ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/cli/main.js"]
 CMD ["--help"]

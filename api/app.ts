@@ -3,6 +3,7 @@ import type { KpiSettings } from '../kpis/kpi.js';
 import type { Store } from '../store/store.js';
 import { kpiRouter } from './kpi-route.js';
 import { ledgerRouter } from './ledger-route.js';
+import { modelsRouter } from './models-route.js';
 
 /** The HTTP API. Later routes (KPIs, alerts, dashboards) mount on the same app. */
 export function createApp(store: Store, settings: KpiSettings): express.Express {
@@ -13,6 +14,7 @@ export function createApp(store: Store, settings: KpiSettings): express.Express 
   });
   app.use('/api/v1/ledger', ledgerRouter(store));
   app.use('/api/v1/kpis', kpiRouter(store, settings));
+  app.use('/api/v1', modelsRouter(store));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });

@@ -14,8 +14,14 @@ const USAGE = `usage:
   ledgerline kpi NAME [--by DIM] [--grain day|week] [--from ISO] [--to ISO] [--format json] [--data-dir D]
   ledgerline kpi --list
   ledgerline sql "SELECT …" [--data-dir D]
+  ledgerline models list|score [--as-of YYYY-MM-DD] [--data-dir D]      (demand forecast models, stockout risk)
+  ledgerline models train [--method auto] [--horizon 28] [--level 0.8] [--params JSON] [--origins 4] [--note TEXT]
+  ledgerline models backtest|promote VERSION   ·   ledgerline models rollback
   ledgerline generate --seed N --days D --skus S --warehouses W --out DIR [--start YYYY-MM-DD]
                       [--late-share 0.05] [--late-max-days 3] [--dup-share 0.005]
+  ledgerline forecast --input series.csv --horizon H --out forecast.csv [--level 0.8] [--method auto]
+                      [--timestamp-col ts] [--value-col value] [--id-col id] [--workers N]
+  ledgerline anomaly score --input series.csv --out scores.csv [--timestamp-col ts] [--value-col value] [--id-col id]
 Inputs: events.jsonl, data.csv (with data.csv.mapping.json or data.csv=mapping.json), generator:seed=1,days=30,skus=20,warehouses=2.
 Settings come from the environment or .env (see .env.example).`;
 
@@ -38,8 +44,14 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./kpi-command.js')).kpiCommand(rest, loadConfig());
     case 'sql':
       return (await import('./sql-command.js')).sqlCommand(rest, loadConfig());
+    case 'models':
+      return (await import('./models-command.js')).modelsCommand(rest, loadConfig());
     case 'generate':
       return (await import('./generate-command.js')).generateCommand(rest);
+    case 'forecast':
+      return (await import('./forecast-command.js')).forecastCommand(rest);
+    case 'anomaly':
+      return (await import('./anomaly-command.js')).anomalyCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -63,8 +75,8 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`ledgerline: ${(e as Error).message}\n${USAGE}\n`);
       return exit(2);
     }
-    // By name: the ClickHouse and Kafka clients load only for the commands that use them.
-    if (e instanceof StoreLockedError || e instanceof ConfigError || ['ClickHouseStoreError', 'KafkaBusError'].includes((e as Error).name)) {
+    // By name: the ClickHouse and Kafka clients, the registry and the forecasters load only for the commands that use them.
+    if (e instanceof StoreLockedError || e instanceof ConfigError || ['ClickHouseStoreError', 'KafkaBusError', 'RegistryError', 'ForecastSpecError'].includes((e as Error).name)) {
       process.stderr.write(`ledgerline: ${(e as Error).message}\n`);
       return exit(1);
     }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../api/app.js';
 import type { Config } from '../config/config.js';
 import { kpiSettings } from '../kpis/kpi.js';
+import { scheduleScoring } from '../runtime/scoring-schedule.js';
 import type { Store } from '../store/store.js';
 import { UsageError } from './errors.js';
 
@@ -13,12 +14,19 @@ export function portFlag(value: string | undefined, config: Config): number {
   return port;
 }
 
-/** Serves the HTTP API over `store` on the configured address until SIGINT or SIGTERM. */
+/**
+ * Serves the HTTP API over `store` on the configured address until SIGINT or SIGTERM, scoring
+ * stockout risk every LEDGERLINE_SCORING_MINUTES meanwhile.
+ */
 export async function serveApi(store: Store, config: Config, port: number): Promise<void> {
   const server = createApp(store, kpiSettings(config)).listen(port, config.LEDGERLINE_HOST);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
-  process.stderr.write(`ledgerline: serving the API on http://${config.LEDGERLINE_HOST}:${address.port} (GET /health, /api/v1/ledger, /api/v1/kpis); Ctrl-C stops\n`);
+  process.stderr.write(
+    `ledgerline: serving the API on http://${config.LEDGERLINE_HOST}:${address.port} (GET /health, /api/v1/ledger, /api/v1/kpis, /api/v1/stockout-risk, /api/v1/forecasts, /api/v1/models); Ctrl-C stops\n`,
+  );
+  const scoring = scheduleScoring(store, config.LEDGERLINE_SCORING_MINUTES * 60_000);
   await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
   await new Promise((resolve) => server.close(resolve));
+  await scoring.stop();
 }

@@ -61,6 +61,9 @@ export const ConfigSchema = Type.Object({
   LEDGERLINE_KAFKA_REPLICATION: Int(1, 16, 1, 'Replication factor of the topics Ledgerline creates (3 on a production cluster).'),
   LEDGERLINE_KAFKA_GROUP: Type.String({ minLength: 1, default: 'ledgerline-processors', description: 'Consumer group of the processor instances (ledgerline process): they share the partitions.' }),
   LEDGERLINE_KAFKA_CLIENT_ID: Type.String({ minLength: 1, default: 'ledgerline', description: 'Kafka client id (shows in broker logs and metrics).' }),
+  LEDGERLINE_MODEL_DIR: Type.String({ minLength: 1, default: './model-artifacts', description: 'Directory of the model registry\'s files (trained weights), one folder per model version; the versions themselves are in the store.' }),
+  LEDGERLINE_SCORING_MINUTES: Int(0, 10_080, 60, 'How often a running `run` or `api` forecasts demand and scores stockout risk with the promoted model (0: never; `ledgerline models score` runs it once). A newly promoted model is used from the next run.'),
+  LEDGERLINE_RISK_HORIZON_DAYS: Int(1, 90, 7, 'Stockout risk horizon: the probability of a stockout within this many days.'),
   LEDGERLINE_LOG_LEVEL: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
     default: 'info',
     description: 'Log level (logs go to stderr).',

@@ -4,6 +4,7 @@ import { ConfigError, type Config } from '../config/config.js';
 import { eventKeys } from '../events/keys.js';
 import { decodeBatch, type DeadLetter } from '../ingest/decode.js';
 import type { Source } from '../ingest/source.js';
+import { AnomalyScoringProcessor } from '../processors/anomaly-scoring.js';
 import { LedgerProcessor } from '../processors/ledger.js';
 import { billProcessor } from '../processors/bills.js';
 import { fulfilmentProcessor } from '../processors/fulfilment.js';
@@ -35,7 +36,7 @@ export interface RunSummary {
 
 /** The processors of a job, embedded or distributed (each instance runs them all), in the order they see each record. */
 export function jobProcessors(): Processor[] {
-  return [new MasterDataProcessor(), new LedgerProcessor(), fulfilmentProcessor(), procurementProcessor(), inventoryControlProcessor(), billProcessor()];
+  return [new MasterDataProcessor(), new LedgerProcessor(), fulfilmentProcessor(), procurementProcessor(), inventoryControlProcessor(), billProcessor(), new AnomalyScoringProcessor()];
 }
 
 const PARTITION_CHECKPOINT = (p: number) => `processors/partition/${p}`;

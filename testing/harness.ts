@@ -82,6 +82,7 @@ const COMPARABLE: Record<string, string> = {
   purchase_line_outcomes: '*',
   count_outcomes: '*',
   bill_line_outcomes: '*',
+  anomaly_scores: '*',
 };
 
 type Fingerprint = { rows: number; hash: string };

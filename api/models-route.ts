@@ -1,0 +1,72 @@
+import { Router } from 'express';
+import { ModelRegistry } from '../models/registry.js';
+import { FORECAST_MODEL } from '../runtime/scoring-job.js';
+import type { Store } from '../store/store.js';
+import { HttpError } from './app.js';
+
+const MAX_ROWS = 100_000;
+
+/**
+ * The scores of the latest scoring run:
+ * - `GET /api/v1/stockout-risk?warehouse=&sku=&min_risk=&limit=`: riskiest first;
+ * - `GET /api/v1/forecasts?sku=&warehouse=`: the daily forecast with its interval;
+ * - `GET /api/v1/models`: the demand-forecast versions of the registry and which is promoted.
+ */
+export function modelsRouter(store: Store): Router {
+  const router = Router();
+  router.get('/stockout-risk', async (req, res) => {
+    const q = query(req.query as Record<string, unknown>, ['warehouse', 'sku', 'min_risk', 'limit']);
+    const minRisk = q.min_risk === undefined ? 0 : Number(q.min_risk);
+    if (!(minRisk >= 0 && minRisk <= 1)) throw new HttpError(400, `min_risk must be a probability from 0 to 1 (got "${q.min_risk}")`);
+    const limit = q.limit === undefined ? MAX_ROWS : Number(q.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ROWS) throw new HttpError(400, `limit must be an integer from 1 to ${MAX_ROWS}`);
+    const rows = await store.query(
+      `SELECT company, sku, warehouse, toString(as_of) AS as_of, horizon_days, round(risk, 4) AS risk, days_of_cover,
+              toString(expected_stockout_day) AS expected_stockout_day, suggested_order_qty, net, quarantined, in_transit, inbound,
+              lead_time_days, forecast_units, model_version
+       FROM (SELECT * FROM stockout_risk FINAL WHERE as_of = (SELECT max(as_of) FROM stockout_risk) AND risk >= {min:Float64} ${filters(q)})
+       ORDER BY risk DESC, sku, warehouse LIMIT ${limit}`,
+      { min: minRisk, ...params(q) },
+    );
+    res.json({ rows });
+  });
+  router.get('/forecasts', async (req, res) => {
+    const q = query(req.query as Record<string, unknown>, ['warehouse', 'sku']);
+    if (q.sku === undefined) throw new HttpError(400, 'sku is required (forecasts are per SKU and warehouse)');
+    const rows = await store.query(
+      `SELECT company, sku, warehouse, toString(as_of) AS as_of, toString(day) AS day, round(mean, 4) AS mean, round(lower, 4) AS lower,
+              round(upper, 4) AS upper, level, method, model_version
+       FROM (SELECT * FROM demand_forecasts FINAL WHERE as_of = (SELECT max(as_of) FROM demand_forecasts) ${filters(q)})
+       ORDER BY company, sku, warehouse, day`,
+      params(q),
+    );
+    res.json({ rows });
+  });
+  router.get('/models', async (_req, res) => {
+    res.json({ kind: FORECAST_MODEL, versions: await new ModelRegistry(store).list(FORECAST_MODEL) });
+  });
+  return router;
+}
+
+function query(q: Record<string, unknown>, known: string[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, v] of Object.entries(q)) {
+    if (!known.includes(name)) throw new HttpError(400, `unknown query parameter "${name}" (known: ${known.join(', ')})`);
+    if (typeof v !== 'string' || v.length === 0 || v.length > 200) throw new HttpError(400, `${name} must be one non-empty string`);
+    out[name] = v;
+  }
+  return out;
+}
+
+function filters(q: Record<string, string | undefined>): string {
+  return ['sku', 'warehouse']
+    .filter((k) => q[k] !== undefined)
+    .map((k) => `AND ${k} = {${k}:String}`)
+    .join(' ');
+}
+
+function params(q: Record<string, string | undefined>): Record<string, string> {
+  const p: Record<string, string> = {};
+  for (const k of ['sku', 'warehouse']) if (q[k] !== undefined) p[k] = q[k]!;
+  return p;
+}

@@ -1,0 +1,186 @@
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { Config } from '../config/config.js';
+import { backtest, type BacktestReport } from '../models/forecast/backtest.js';
+import { parseForecastSpec, type ForecastSpec, type SeriesInput } from '../models/forecast/spec.js';
+import { ModelRegistry, type ModelVersion } from '../models/registry.js';
+import { Checkpoints, streamTime } from '../store/checkpoints.js';
+import { dayIso, epochDay, queryInventoryHistory } from '../store/inventory-history-query.js';
+import type { Store } from '../store/store.js';
+import { DEFAULT_FORECAST_SPEC, FORECAST_MODEL, scoreStockouts } from '../runtime/scoring-job.js';
+import { UsageError } from './errors.js';
+import { writeJsonLines } from './json-lines.js';
+import { openQueryStore } from './open-store.js';
+
+const SUBCOMMANDS = ['list', 'train', 'backtest', 'promote', 'rollback', 'score'] as const;
+
+/**
+ * `ledgerline models list|train|backtest|promote|rollback|score`: the demand-forecast models of the
+ * registry. `train` backtests a spec on the store's demand (rolling origins, against seasonal-naive
+ * and plain ETS) and registers it as a candidate; `promote` makes a version the one the scoring uses
+ * (a running `run`/`api` picks it up at its next scoring); `rollback` goes back to the version
+ * promoted before; `score` forecasts and scores stockout risk now.
+ */
+export async function modelsCommand(argv: string[], config: Config): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (!SUBCOMMANDS.includes(sub as (typeof SUBCOMMANDS)[number])) {
+    throw new UsageError(`models needs one of ${SUBCOMMANDS.join(', ')}${sub ? ` (got "${sub}")` : ''}`);
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      method: { type: 'string', default: DEFAULT_FORECAST_SPEC.kind },
+      horizon: { type: 'string', default: String(DEFAULT_FORECAST_SPEC.horizon) },
+      level: { type: 'string', default: String(DEFAULT_FORECAST_SPEC.level) },
+      params: { type: 'string' },
+      origins: { type: 'string', default: '4' },
+      note: { type: 'string', default: '' },
+      'as-of': { type: 'string' },
+      'data-dir': { type: 'string' },
+    },
+  });
+  const store = await openQueryStore(config, values['data-dir']);
+  try {
+    const registry = new ModelRegistry(store);
+    const actor = process.env.USER ?? userInfo().username;
+    switch (sub) {
+      case 'list':
+        writeJsonLines((await registry.list(FORECAST_MODEL)).map(summary));
+        return 0;
+      case 'train': {
+        const spec = specFrom(values);
+        if (spec.params?.modelDir !== undefined) throw new UsageError('--params modelDir: the registry keeps the weights it trains itself; leave it out');
+        const origins = positiveInt('origins', values.origins);
+        const data = await trainingSeries(store);
+        const report = await runBacktest(data.series, spec, origins);
+        // The files first, aside: a version is registered only once its files are complete.
+        const home = resolve(config.LEDGERLINE_MODEL_DIR, FORECAST_MODEL);
+        const staging = join(home, `.staging-${process.pid}-${Date.now()}`);
+        mkdirSync(staging, { recursive: true });
+        writeFileSync(join(staging, 'spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
+        writeFileSync(join(staging, 'backtest.json'), `${JSON.stringify(report, null, 2)}\n`);
+        if (spec.kind === 'global-tfjs') {
+          const { trainGlobalModel, saveGlobalModel } = await import('../models/forecast/global-model.js');
+          const p = spec.params ?? {};
+          const model = await trainGlobalModel(data.series, {
+            horizon: spec.horizon,
+            onProgress: progressLine('training'),
+            ...(p.epochs !== undefined ? { epochs: p.epochs } : {}),
+            ...(p.seed !== undefined ? { seed: p.seed } : {}),
+            ...(p.season !== undefined ? { season: p.season } : {}),
+          });
+          await saveGlobalModel(model, staging);
+          model.net.dispose();
+        }
+        const version = await registry.register(
+          { kind: FORECAST_MODEL, spec, train_from: data.from, train_to: data.to, series: data.series.length, metrics: report, note: values.note },
+          actor,
+          (n) => join(home, `v${n}`),
+        );
+        rmSync(version.artifact, { recursive: true, force: true });
+        renameSync(staging, version.artifact);
+        writeJsonLines([summary(version)]);
+        return 0;
+      }
+      case 'backtest': {
+        const version = await registry.get(FORECAST_MODEL, versionArg(positionals));
+        const data = await trainingSeries(store);
+        writeJsonLines([{ version: version.version, ...compact(await runBacktest(data.series, parseForecastSpec(version.spec), positiveInt('origins', values.origins))) }]);
+        return 0;
+      }
+      case 'promote': {
+        const { promoted, previous } = await registry.promote(FORECAST_MODEL, versionArg(positionals), actor);
+        writeJsonLines([{ promoted: promoted.version, retired: previous?.version ?? null }]);
+        return 0;
+      }
+      case 'rollback': {
+        const { promoted, retired } = await registry.rollback(FORECAST_MODEL, actor);
+        writeJsonLines([{ promoted: promoted.version, retired: retired.version }]);
+        return 0;
+      }
+      default: {
+        const asOf = values['as-of'];
+        if (asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new UsageError(`--as-of ${asOf}: give a day, YYYY-MM-DD`);
+        const result = await scoreStockouts(store, {
+          ...(asOf ? { asOfDay: epochDay(Date.parse(`${asOf}T00:00:00Z`)) } : {}),
+          onProgress: progressLine('forecasting'),
+        });
+        if (!result) throw new UsageError('nothing to score: no events have been processed into this store yet');
+        writeJsonLines([result]);
+        return 0;
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+function specFrom(values: { method?: string; horizon?: string; level?: string; params?: string }): ForecastSpec {
+  let params: unknown;
+  if (values.params !== undefined) {
+    try {
+      params = JSON.parse(values.params);
+    } catch {
+      throw new UsageError(`--params must be a JSON object, e.g. '{"smooth":"seasonal-ets"}' (got ${values.params})`);
+    }
+  }
+  return parseForecastSpec({ kind: values.method, horizon: Number(values.horizon), level: Number(values.level), ...(params === undefined ? {} : { params }) });
+}
+
+/** Daily demand per SKU and warehouse from the store, up to the stream's latest day. */
+async function trainingSeries(store: Store): Promise<{ series: SeriesInput[]; from: string; to: string }> {
+  const time = await streamTime(new Checkpoints(store));
+  if (time === undefined) throw new UsageError('nothing to train on: no events have been processed into this store yet');
+  const until = epochDay(Date.parse(time)) + 1;
+  const history = await queryInventoryHistory(store, until);
+  const series = history.cells.map((c) => ({ id: `${c.company}/${c.sku}@${c.warehouse}`, values: Array.from(c.demand) }));
+  if (history.days < 35) throw new UsageError(`only ${history.days} days of demand in the store: a backtest needs at least 35 (four weeks of history and one held out)`);
+  return { series, from: dayIso(history.firstDay), to: dayIso(until - 1) };
+}
+
+async function runBacktest(series: SeriesInput[], spec: ForecastSpec, origins: number): Promise<BacktestReport> {
+  return backtest(series, spec, { origins, onProgress: progressLine('backtesting') });
+}
+
+/** Progress on stderr (a TTY rewrites one line; otherwise a line every 10%). */
+function progressLine(label: string): (done: number, total: number) => void {
+  let shown = -1;
+  return (done, total) => {
+    const pct = Math.floor((done / Math.max(1, total)) * 100);
+    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${label} ${done}/${total} (${pct}%)${done === total ? '\n' : ''}`);
+    else if (Math.floor(pct / 10) > shown) {
+      shown = Math.floor(pct / 10);
+      process.stderr.write(`${label} ${done}/${total} (${pct}%)\n`);
+    }
+  };
+}
+
+function summary(v: ModelVersion) {
+  return { version: v.version, status: v.status, spec: v.spec, train_from: v.train_from, train_to: v.train_to, series: v.series, ...compact(v.metrics as BacktestReport | null), artifact: v.artifact, note: v.note, created_at: v.created_at };
+}
+
+/** The backtest's headline: overall MASE, RMSSE, sMAPE, coverage and bias of the model and each baseline. */
+function compact(report: BacktestReport | null): { backtest: Record<string, unknown> | null } {
+  if (!report?.entries) return { backtest: null };
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    backtest: Object.fromEntries(
+      report.entries.map((e) => [e.name, { mase: round(e.overall.mase), rmsse: round(e.overall.rmsse), smape: round(e.overall.smape), coverage: round(e.overall.coverage), bias: round(e.overall.bias) }]),
+    ),
+  };
+}
+
+function versionArg(positionals: string[]): number {
+  const [v, ...extra] = positionals;
+  if (v === undefined || extra.length || !/^\d+$/.test(v)) throw new UsageError('give one model version number (see `ledgerline models list`)');
+  return Number(v);
+}
+
+function positiveInt(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number ≥ 1 (got ${value})`);
+  return n;
+}

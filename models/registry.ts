@@ -1,0 +1,129 @@
+import type { Store } from '../store/store.js';
+
+/**
+ * The model registry: versioned models in the store (`model_versions`, `model_events`), their
+ * artifacts on disk. A version is a candidate until promoted; one version per kind is promoted at a
+ * time and the scoring reads it on every run, so a promotion takes effect without a restart.
+ * Rollback promotes the version that was promoted before the current one.
+ */
+export type ModelStatus = 'candidate' | 'promoted' | 'retired';
+
+export interface ModelVersion {
+  kind: string;
+  version: number;
+  status: ModelStatus;
+  /** The model's definition (JSON), e.g. a ForecastSpec. */
+  spec: unknown;
+  /** Days of data it was trained and backtested on (YYYY-MM-DD), if any. */
+  train_from: string | null;
+  train_to: string | null;
+  series: number;
+  /** Backtest report (JSON). */
+  metrics: unknown;
+  /** Directory of its files (weights), or '' when the spec is all there is. */
+  artifact: string;
+  note: string;
+  created_at: string;
+}
+
+/** A registry request that cannot be done as asked (unknown version, nothing to roll back to). */
+export class RegistryError extends Error {
+  override name = 'RegistryError';
+}
+
+interface Row extends Omit<ModelVersion, 'spec' | 'metrics'> {
+  spec: string;
+  metrics: string;
+}
+
+export class ModelRegistry {
+  // Monotonic across processes that write within the same millisecond only by luck: a status change
+  // needs a seq above the row it replaces, so it is taken from the clock and the rows seen.
+  private seq = Date.now() * 1000;
+
+  constructor(private readonly store: Store) {}
+
+  async list(kind?: string): Promise<ModelVersion[]> {
+    const rows = await this.store.query<Row>(
+      `SELECT kind, version, status, spec, toString(train_from) AS train_from, toString(train_to) AS train_to, series, metrics, artifact, note,
+              formatDateTime(created_at, '%Y-%m-%dT%H:%i:%S.%fZ') AS created_at
+       FROM model_versions FINAL ${kind ? 'WHERE kind = {kind:String}' : ''} ORDER BY kind, version`,
+      kind ? { kind } : {},
+    );
+    return rows.map((r) => ({ ...r, version: Number(r.version), series: Number(r.series), spec: JSON.parse(r.spec), metrics: JSON.parse(r.metrics), status: r.status as ModelStatus }));
+  }
+
+  async get(kind: string, version: number): Promise<ModelVersion> {
+    const found = (await this.list(kind)).find((v) => v.version === version);
+    if (!found) throw new RegistryError(`no ${kind} model version ${version}: see \`ledgerline models list\``);
+    return found;
+  }
+
+  /** The promoted version of a kind, or undefined if none was promoted (the scoring then uses its default). */
+  async promoted(kind: string): Promise<ModelVersion | undefined> {
+    return (await this.list(kind)).find((v) => v.status === 'promoted');
+  }
+
+  /**
+   * Registers a new candidate version; returns it with its number. `artifactFor` names the
+   * directory of its files from the number it gets (the caller moves them there).
+   */
+  async register(v: Omit<ModelVersion, 'version' | 'status' | 'created_at' | 'artifact'>, actor: string, artifactFor?: (version: number) => string): Promise<ModelVersion> {
+    const [{ next = 1 } = {}] = await this.store.query<{ next: number }>('SELECT max(version) + 1 AS next FROM model_versions WHERE kind = {kind:String}', { kind: v.kind });
+    const number = Number(next) || 1;
+    const version: ModelVersion = { ...v, version: number, status: 'candidate', artifact: artifactFor?.(number) ?? '', created_at: new Date().toISOString() };
+    await this.write([version]);
+    await this.event(version.kind, version.version, 'register', null, actor);
+    return version;
+  }
+
+  /** Promotes a version; the one promoted before is retired. */
+  async promote(kind: string, version: number, actor: string): Promise<{ promoted: ModelVersion; previous: ModelVersion | undefined }> {
+    const target = await this.get(kind, version);
+    const previous = await this.promoted(kind);
+    if (previous?.version === version) throw new RegistryError(`${kind} version ${version} is already promoted`);
+    const changes: ModelVersion[] = [{ ...target, status: 'promoted' }];
+    if (previous) changes.push({ ...previous, status: 'retired' });
+    await this.write(changes);
+    await this.event(kind, version, 'promote', previous?.version ?? null, actor);
+    return { promoted: changes[0]!, previous };
+  }
+
+  /** Promotes again the version that was promoted before the current one (retiring the current one). */
+  async rollback(kind: string, actor: string): Promise<{ promoted: ModelVersion; retired: ModelVersion }> {
+    const current = await this.promoted(kind);
+    if (!current) throw new RegistryError(`no ${kind} model is promoted: nothing to roll back`);
+    const [last] = await this.store.query<{ previous: number | null }>(
+      `SELECT previous FROM model_events WHERE kind = {kind:String} AND action IN ('promote', 'rollback') AND version = {version:UInt32}
+       ORDER BY seq DESC LIMIT 1`,
+      { kind, version: current.version },
+    );
+    if (last?.previous == null) throw new RegistryError(`${kind} version ${current.version} was the first promoted: there is no earlier version to roll back to`);
+    const back = await this.get(kind, Number(last.previous));
+    const [before] = await this.store.query<{ previous: number | null }>(
+      `SELECT previous FROM model_events WHERE kind = {kind:String} AND action IN ('promote', 'rollback') AND version = {version:UInt32}
+       ORDER BY seq DESC LIMIT 1`,
+      { kind, version: back.version },
+    );
+    const promoted = { ...back, status: 'promoted' as const };
+    const retired = { ...current, status: 'retired' as const };
+    await this.write([promoted, retired]);
+    // The restored version's own predecessor stays its predecessor: a second rollback goes further back.
+    await this.event(kind, back.version, 'rollback', before?.previous == null ? null : Number(before.previous), actor);
+    return { promoted, retired };
+  }
+
+  private async write(versions: ModelVersion[]): Promise<void> {
+    const [{ top = 0 } = {}] = await this.store.query<{ top: number }>('SELECT max(seq) AS top FROM model_versions');
+    this.seq = Math.max(this.seq, Number(top));
+    await this.store.insert(
+      'model_versions',
+      versions.map((v) => ({ ...v, spec: JSON.stringify(v.spec), metrics: JSON.stringify(v.metrics ?? null), seq: ++this.seq })),
+    );
+  }
+
+  private async event(kind: string, version: number, action: string, previous: number | null, actor: string): Promise<void> {
+    const [{ top = 0 } = {}] = await this.store.query<{ top: number }>('SELECT max(seq) AS top FROM model_events');
+    await this.store.insert('model_events', [{ kind, version, action, previous, actor, at: new Date().toISOString(), seq: Math.max(Number(top), Date.now() * 1000) + 1 }]);
+  }
+}
