@@ -110,13 +110,14 @@ const OUTPUT_TABLES = Object.keys(COMPARABLE).filter((t) => t !== 'events' && t 
 
 /**
  * Per output table: row count and an order-independent hash of what the rows say, through FINAL,
- * without `log_offset` (the embedded log's offsets and Kafka's per-partition ones differ).
+ * without the input positions (`log_offset`, `first_offset`: the embedded log's offsets and Kafka's
+ * per-partition ones differ).
  */
 export async function outputFingerprints(store: Store): Promise<Record<string, Fingerprint>> {
   const out: Record<string, Fingerprint> = {};
   for (const table of OUTPUT_TABLES) {
     const columns = await store.query<{ name: string }>(
-      "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {table:String} AND name != 'log_offset' AND default_kind != 'MATERIALIZED' ORDER BY position",
+      "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = {table:String} AND name NOT IN ('log_offset', 'first_offset') AND default_kind != 'MATERIALIZED' ORDER BY position",
       { table },
     );
     out[table] = await fingerprint(store, table, columns.map((c) => c.name).join(', '), true);
