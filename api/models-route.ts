@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import { ModelRegistry } from '../models/registry.js';
+import type { DocumentKind } from '../models/anomaly/autoencoder.js';
+import { ANOMALY_MODEL, DOCUMENT_KINDS } from '../runtime/anomaly-rescoring.js';
 import { FORECAST_MODEL } from '../runtime/scoring-job.js';
 import type { Store } from '../store/store.js';
 import { HttpError } from './app.js';
@@ -10,7 +12,10 @@ const MAX_ROWS = 100_000;
  * The scores of the latest scoring run:
  * - `GET /api/v1/stockout-risk?warehouse=&sku=&min_risk=&limit=`: riskiest first;
  * - `GET /api/v1/forecasts?sku=&warehouse=`: the daily forecast with its interval;
- * - `GET /api/v1/models`: the demand-forecast versions of the registry and which is promoted.
+ * - `GET /api/v1/anomalies?kind=&warehouse=&sku=&min_score=&limit=`: scored adjustments and purchase
+ *   lines, most anomalous first, with their reasons; `score` is the combined score where the
+ *   promoted anomaly model has scored the document, else the robust one;
+ * - `GET /api/v1/models`: every version in the registry and its status.
  */
 export function modelsRouter(store: Store): Router {
   const router = Router();
@@ -42,8 +47,31 @@ export function modelsRouter(store: Store): Router {
     );
     res.json({ rows });
   });
+  router.get('/anomalies', async (req, res) => {
+    const q = query(req.query as Record<string, unknown>, ['kind', 'warehouse', 'sku', 'min_score', 'limit']);
+    if (q.kind !== undefined && !DOCUMENT_KINDS.includes(q.kind as DocumentKind)) throw new HttpError(400, `kind must be one of ${DOCUMENT_KINDS.join(', ')}`);
+    const minScore = q.min_score === undefined ? 0 : Number(q.min_score);
+    if (!(minScore >= 0 && minScore <= 1)) throw new HttpError(400, `min_score must be from 0 to 1 (got "${q.min_score}")`);
+    const limit = q.limit === undefined ? 1000 : Number(q.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ROWS) throw new HttpError(400, `limit must be an integer from 1 to ${MAX_ROWS}`);
+    const promoted = await new ModelRegistry(store).promoted(ANOMALY_MODEL);
+    const rows = await store.query<{ reasons: string; learned: string | null }>(
+      `SELECT a.company AS company, a.kind AS kind, a.doc_id AS doc_id, a.related_id AS related_id, a.sku AS sku, a.warehouse AS warehouse,
+              formatDateTime(a.occurred_at, '%Y-%m-%dT%H:%i:%S.%fZ') AS occurred_at, a.score AS robust_score, a.reasons AS reasons, a.model AS robust_model,
+              if(m.doc_id = '', NULL, m.combined) AS learned_combined, if(m.doc_id = '', NULL, m.learned_z) AS learned_z,
+              if(m.doc_id = '', NULL, m.learned_evidence) AS learned_evidence, ifNull(learned_combined, robust_score) AS score
+       FROM (SELECT * FROM anomaly_scores FINAL WHERE 1 ${q.kind ? 'AND kind = {kind:String}' : ''} ${filters(q)}) AS a
+       LEFT JOIN (SELECT * FROM anomaly_model_scores FINAL WHERE model_version = {version:UInt32}) AS m
+         ON a.company = m.company AND a.kind = m.kind AND a.doc_id = m.doc_id AND a.log_offset = m.source_offset
+       WHERE score >= {min:Float64}
+       ORDER BY score DESC, doc_id LIMIT ${limit}`,
+      { ...params(q), ...(q.kind ? { kind: q.kind } : {}), version: promoted?.version ?? 0, min: minScore },
+    );
+    res.json({ model_version: promoted?.version ?? null, rows: rows.map((r) => ({ ...r, reasons: JSON.parse(r.reasons) as unknown })) });
+  });
   router.get('/models', async (_req, res) => {
-    res.json({ kind: FORECAST_MODEL, versions: await new ModelRegistry(store).list(FORECAST_MODEL) });
+    const registry = new ModelRegistry(store);
+    res.json({ versions: [...(await registry.list(FORECAST_MODEL)), ...(await registry.list(ANOMALY_MODEL))] });
   });
   return router;
 }

@@ -29,12 +29,12 @@ describe('ledgerline models', () => {
     expect(backtest.code, backtest.stderr).toBe(0);
     expect(json(backtest.stdout)[0]).toMatchObject({ version: 2 });
 
-    expect(json((await cli('promote', '1')).stdout)).toEqual([{ promoted: 1, retired: null }]);
-    expect(json((await cli('promote', '2')).stdout)).toEqual([{ promoted: 2, retired: 1 }]);
+    expect(json((await cli('promote', '1')).stdout)).toEqual([{ kind: 'demand-forecast', promoted: 1, retired: null }]);
+    expect(json((await cli('promote', '2')).stdout)).toEqual([{ kind: 'demand-forecast', promoted: 2, retired: 1 }]);
     const scored = await cli('score');
     expect(scored.code, scored.stderr).toBe(0);
     expect(json(scored.stdout)[0]).toMatchObject({ as_of: '2025-04-01', cells: 12, model_version: 2 });
-    expect(json((await cli('rollback')).stdout)).toEqual([{ promoted: 1, retired: 2 }]);
+    expect(json((await cli('rollback')).stdout)).toEqual([{ kind: 'demand-forecast', promoted: 1, retired: 2 }]);
     expect(json((await cli('list')).stdout).map((v) => [v.version, v.status])).toEqual([
       [1, 'promoted'],
       [2, 'retired'],
@@ -56,10 +56,29 @@ describe('ledgerline models', () => {
     const [v3] = json(global.stdout);
     expect(v3).toMatchObject({ version: 3, artifact: join(dir, 'artifacts', 'demand-forecast', 'v3') });
     for (const file of ['model.json', 'weights.bin', 'spec.json', 'backtest.json']) expect(existsSync(join(dir, 'artifacts', 'demand-forecast', 'v3', file)), file).toBe(true);
-    expect(json((await cli('promote', '3')).stdout)).toEqual([{ promoted: 3, retired: 1 }]);
+    expect(json((await cli('promote', '3')).stdout)).toEqual([{ kind: 'demand-forecast', promoted: 3, retired: 1 }]);
     const globalScore = await cli('score');
     expect(globalScore.code, globalScore.stderr).toBe(0);
     expect(json(globalScore.stdout)[0]).toMatchObject({ model_version: 3, method_counts: { 'global-tfjs': 12 } });
+
+    // The anomaly autoencoders: trained on the scored documents, promoted, applied by the scoring.
+    const anomaly = await cli('train', '--kind', 'anomaly', '--epochs', '20');
+    expect(anomaly.code, anomaly.stderr).toBe(0);
+    const [a1] = json(anomaly.stdout);
+    expect(a1).toMatchObject({ kind: 'anomaly-autoencoder', version: 1, status: 'candidate', spec: { model: 'autoencoder', epochs: 20 } });
+    expect((a1!.metrics as Record<string, unknown>).purchase).toMatchObject({ trained: { epochs: 20 } });
+    expect(existsSync(join(dir, 'artifacts', 'anomaly-autoencoder', 'v1', 'purchase', 'model.json'))).toBe(true);
+    expect(json((await cli('promote', '1', '--kind', 'anomaly')).stdout)).toEqual([{ kind: 'anomaly-autoencoder', promoted: 1, retired: null }]);
+    const withAnomalies = await cli('score');
+    expect(json(withAnomalies.stdout)[0]!.anomalies).toMatchObject({ model_version: 1 });
+    expect((json(withAnomalies.stdout)[0]!.anomalies as { documents: number }).documents).toBeGreaterThan(50);
+    expect((await cli('backtest', '1', '--kind', 'anomaly')).stderr).toMatch(/only forecast models are backtested/);
+    expect(json((await cli('list')).stdout).map((v) => `${v.kind} ${v.version} ${v.status}`)).toEqual([
+      'demand-forecast 1 retired',
+      'demand-forecast 2 retired',
+      'demand-forecast 3 promoted',
+      'anomaly-autoencoder 1 promoted',
+    ]);
 
     const noSub = await cli('retrain');
     expect(noSub.code).toBe(2);

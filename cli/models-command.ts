@@ -6,22 +6,26 @@ import type { Config } from '../config/config.js';
 import { backtest, type BacktestReport } from '../models/forecast/backtest.js';
 import { parseForecastSpec, type ForecastSpec, type SeriesInput } from '../models/forecast/spec.js';
 import { ModelRegistry, type ModelVersion } from '../models/registry.js';
+import { ANOMALY_MODEL, rescoreAnomalies } from '../runtime/anomaly-rescoring.js';
+import { DEFAULT_FORECAST_SPEC, FORECAST_MODEL, scoreStockouts } from '../runtime/scoring-job.js';
 import { Checkpoints, streamTime } from '../store/checkpoints.js';
 import { dayIso, epochDay, queryInventoryHistory } from '../store/inventory-history-query.js';
 import type { Store } from '../store/store.js';
-import { DEFAULT_FORECAST_SPEC, FORECAST_MODEL, scoreStockouts } from '../runtime/scoring-job.js';
 import { UsageError } from './errors.js';
 import { writeJsonLines } from './json-lines.js';
 import { openQueryStore } from './open-store.js';
 
 const SUBCOMMANDS = ['list', 'train', 'backtest', 'promote', 'rollback', 'score'] as const;
+/** `--kind` → the registry kind. */
+const KINDS: Record<string, string> = { forecast: FORECAST_MODEL, anomaly: ANOMALY_MODEL };
 
 /**
- * `ledgerline models list|train|backtest|promote|rollback|score`: the demand-forecast models of the
- * registry. `train` backtests a spec on the store's demand (rolling origins, against seasonal-naive
- * and plain ETS) and registers it as a candidate; `promote` makes a version the one the scoring uses
+ * `ledgerline models list|train|backtest|promote|rollback|score [--kind forecast|anomaly]`: the
+ * registry. `train` fits a candidate and registers it with its metrics and files — a forecast spec
+ * backtested on the store's demand (rolling origins, against seasonal-naive and plain ETS), or the
+ * anomaly autoencoders on the scored documents; `promote` makes a version the one the scoring uses
  * (a running `run`/`api` picks it up at its next scoring); `rollback` goes back to the version
- * promoted before; `score` forecasts and scores stockout risk now.
+ * promoted before; `score` forecasts, scores stockout risk and applies the anomaly model now.
  */
 export async function modelsCommand(argv: string[], config: Config): Promise<number> {
   const [sub, ...rest] = argv;
@@ -32,73 +36,84 @@ export async function modelsCommand(argv: string[], config: Config): Promise<num
     args: rest,
     allowPositionals: true,
     options: {
+      kind: { type: 'string' },
       method: { type: 'string', default: DEFAULT_FORECAST_SPEC.kind },
       horizon: { type: 'string', default: String(DEFAULT_FORECAST_SPEC.horizon) },
       level: { type: 'string', default: String(DEFAULT_FORECAST_SPEC.level) },
       params: { type: 'string' },
       origins: { type: 'string', default: '4' },
+      epochs: { type: 'string' },
       note: { type: 'string', default: '' },
       'as-of': { type: 'string' },
       'data-dir': { type: 'string' },
     },
   });
+  if (values.kind !== undefined && !(values.kind in KINDS)) throw new UsageError(`--kind ${values.kind}: one of ${Object.keys(KINDS).join(', ')}`);
+  const kind = KINDS[values.kind ?? 'forecast']!;
   const store = await openQueryStore(config, values['data-dir']);
   try {
     const registry = new ModelRegistry(store);
     const actor = process.env.USER ?? userInfo().username;
+    const home = resolve(config.LEDGERLINE_MODEL_DIR, kind);
     switch (sub) {
-      case 'list':
-        writeJsonLines((await registry.list(FORECAST_MODEL)).map(summary));
+      case 'list': {
+        const kinds = values.kind === undefined ? Object.values(KINDS) : [kind];
+        for (const k of kinds) writeJsonLines((await registry.list(k)).map(summary));
         return 0;
+      }
       case 'train': {
+        if (kind === ANOMALY_MODEL) {
+          const epochs = values.epochs === undefined ? undefined : positiveInt('epochs', values.epochs);
+          const spec = { model: 'autoencoder', ...(epochs !== undefined ? { epochs } : {}) };
+          const version = await registerWithFiles(registry, home, actor, async (dir) => {
+            const { trainAnomalyModels } = await import('../runtime/anomaly-training.js');
+            const t = await trainAnomalyModels(store, dir, { ...(epochs !== undefined ? { epochs } : {}), onProgress: progressLine('training') });
+            return { kind, spec, train_from: t.from, train_to: t.to, series: t.documents, metrics: t.metrics, note: values.note };
+          });
+          writeJsonLines([summary(version)]);
+          return 0;
+        }
         const spec = specFrom(values);
         if (spec.params?.modelDir !== undefined) throw new UsageError('--params modelDir: the registry keeps the weights it trains itself; leave it out');
         const origins = positiveInt('origins', values.origins);
         const data = await trainingSeries(store);
         const report = await runBacktest(data.series, spec, origins);
-        // The files first, aside: a version is registered only once its files are complete.
-        const home = resolve(config.LEDGERLINE_MODEL_DIR, FORECAST_MODEL);
-        const staging = join(home, `.staging-${process.pid}-${Date.now()}`);
-        mkdirSync(staging, { recursive: true });
-        writeFileSync(join(staging, 'spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
-        writeFileSync(join(staging, 'backtest.json'), `${JSON.stringify(report, null, 2)}\n`);
-        if (spec.kind === 'global-tfjs') {
-          const { trainGlobalModel, saveGlobalModel } = await import('../models/forecast/global-model.js');
-          const p = spec.params ?? {};
-          const model = await trainGlobalModel(data.series, {
-            horizon: spec.horizon,
-            onProgress: progressLine('training'),
-            ...(p.epochs !== undefined ? { epochs: p.epochs } : {}),
-            ...(p.seed !== undefined ? { seed: p.seed } : {}),
-            ...(p.season !== undefined ? { season: p.season } : {}),
-          });
-          await saveGlobalModel(model, staging);
-          model.net.dispose();
-        }
-        const version = await registry.register(
-          { kind: FORECAST_MODEL, spec, train_from: data.from, train_to: data.to, series: data.series.length, metrics: report, note: values.note },
-          actor,
-          (n) => join(home, `v${n}`),
-        );
-        rmSync(version.artifact, { recursive: true, force: true });
-        renameSync(staging, version.artifact);
+        const version = await registerWithFiles(registry, home, actor, async (dir) => {
+          writeFileSync(join(dir, 'spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
+          writeFileSync(join(dir, 'backtest.json'), `${JSON.stringify(report, null, 2)}\n`);
+          if (spec.kind === 'global-tfjs') {
+            const { trainGlobalModel, saveGlobalModel } = await import('../models/forecast/global-model.js');
+            const p = spec.params ?? {};
+            const model = await trainGlobalModel(data.series, {
+              horizon: spec.horizon,
+              onProgress: progressLine('training'),
+              ...(p.epochs !== undefined ? { epochs: p.epochs } : {}),
+              ...(p.seed !== undefined ? { seed: p.seed } : {}),
+              ...(p.season !== undefined ? { season: p.season } : {}),
+            });
+            await saveGlobalModel(model, dir);
+            model.net.dispose();
+          }
+          return { kind, spec, train_from: data.from, train_to: data.to, series: data.series.length, metrics: report, note: values.note };
+        });
         writeJsonLines([summary(version)]);
         return 0;
       }
       case 'backtest': {
+        if (kind !== FORECAST_MODEL) throw new UsageError('only forecast models are backtested (anomaly labels do not exist in production; `models list` shows their training metrics)');
         const version = await registry.get(FORECAST_MODEL, versionArg(positionals));
         const data = await trainingSeries(store);
         writeJsonLines([{ version: version.version, ...compact(await runBacktest(data.series, parseForecastSpec(version.spec), positiveInt('origins', values.origins))) }]);
         return 0;
       }
       case 'promote': {
-        const { promoted, previous } = await registry.promote(FORECAST_MODEL, versionArg(positionals), actor);
-        writeJsonLines([{ promoted: promoted.version, retired: previous?.version ?? null }]);
+        const { promoted, previous } = await registry.promote(kind, versionArg(positionals), actor);
+        writeJsonLines([{ kind, promoted: promoted.version, retired: previous?.version ?? null }]);
         return 0;
       }
       case 'rollback': {
-        const { promoted, retired } = await registry.rollback(FORECAST_MODEL, actor);
-        writeJsonLines([{ promoted: promoted.version, retired: retired.version }]);
+        const { promoted, retired } = await registry.rollback(kind, actor);
+        writeJsonLines([{ kind, promoted: promoted.version, retired: retired.version }]);
         return 0;
       }
       default: {
@@ -109,12 +124,35 @@ export async function modelsCommand(argv: string[], config: Config): Promise<num
           onProgress: progressLine('forecasting'),
         });
         if (!result) throw new UsageError('nothing to score: no events have been processed into this store yet');
-        writeJsonLines([result]);
+        writeJsonLines([{ ...result, anomalies: (await rescoreAnomalies(store)) ?? null }]);
         return 0;
       }
     }
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * Writes a version's files aside, then registers it pointing at their final directory and moves
+ * them there: a version is registered only once its files are complete.
+ */
+async function registerWithFiles(
+  registry: ModelRegistry,
+  home: string,
+  actor: string,
+  write: (dir: string) => Promise<Omit<ModelVersion, 'version' | 'status' | 'created_at' | 'artifact'>>,
+): Promise<ModelVersion> {
+  const staging = join(home, `.staging-${process.pid}-${Date.now()}`);
+  mkdirSync(staging, { recursive: true });
+  try {
+    const fields = await write(staging);
+    const version = await registry.register(fields, actor, (n) => join(home, `v${n}`));
+    rmSync(version.artifact, { recursive: true, force: true });
+    renameSync(staging, version.artifact);
+    return version;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
 }
 
@@ -159,7 +197,8 @@ function progressLine(label: string): (done: number, total: number) => void {
 }
 
 function summary(v: ModelVersion) {
-  return { version: v.version, status: v.status, spec: v.spec, train_from: v.train_from, train_to: v.train_to, series: v.series, ...compact(v.metrics as BacktestReport | null), artifact: v.artifact, note: v.note, created_at: v.created_at };
+  const metrics = v.kind === FORECAST_MODEL ? compact(v.metrics as BacktestReport | null) : { metrics: v.metrics };
+  return { kind: v.kind, version: v.version, status: v.status, spec: v.spec, train_from: v.train_from, train_to: v.train_to, series: v.series, ...metrics, artifact: v.artifact, note: v.note, created_at: v.created_at };
 }
 
 /** The backtest's headline: overall MASE, RMSSE, sMAPE, coverage and bias of the model and each baseline. */

@@ -8,6 +8,7 @@ import type { ExceptionLabel } from '../ingest/generator/truth.js';
 import { EmbeddedPipeline, jobProcessors } from '../runtime/embedded-pipeline.js';
 import { readJsonl, runInputs, tempDir, testConfig, withStore } from '../testing/harness.js';
 import type { Processor } from './processor.js';
+import { averagePrecision } from '../models/anomaly/average-precision.js';
 
 interface ScoreRow {
   kind: string;
@@ -18,36 +19,9 @@ interface ScoreRow {
   model: string;
 }
 
-/**
- * Average precision of a ranking: the mean, over the positives, of the precision at each one's rank.
- * Ties are broken against the scorer (negatives first), and a positive never scored counts as found
- * at no rank (precision 0).
- */
-export function averagePrecision(scored: ReadonlyArray<{ id: string; score: number }>, positives: ReadonlySet<string>): number {
-  if (positives.size === 0) throw new Error('average precision needs at least one positive');
-  const ranked = [...scored].sort((a, b) => b.score - a.score || Number(positives.has(a.id)) - Number(positives.has(b.id)));
-  let hits = 0;
-  let sum = 0;
-  ranked.forEach((r, i) => {
-    if (!positives.has(r.id)) return;
-    hits++;
-    sum += hits / (i + 1);
-  });
-  return sum / positives.size;
-}
-
 async function scores(dataDir: string): Promise<ScoreRow[]> {
   return withStore(dataDir, (store) => store.query<ScoreRow>('SELECT kind, doc_id, related_id, score, reasons, model FROM anomaly_scores FINAL ORDER BY kind, doc_id'));
 }
-
-describe('averagePrecision', () => {
-  it('is 1 for a perfect ranking, lower when a negative outranks a positive, and counts unscored positives as misses', () => {
-    const p = new Set(['a', 'b']);
-    expect(averagePrecision([{ id: 'a', score: 0.9 }, { id: 'b', score: 0.8 }, { id: 'c', score: 0.1 }], p)).toBe(1);
-    expect(averagePrecision([{ id: 'c', score: 0.9 }, { id: 'a', score: 0.8 }, { id: 'b', score: 0.1 }], p)).toBeCloseTo((1 / 2 + 2 / 3) / 2);
-    expect(averagePrecision([{ id: 'a', score: 0.5 }, { id: 'c', score: 0.5 }], p)).toBeCloseTo(1 / 2 / 2);
-  });
-});
 
 describe.each([1, 2, 3])('anomaly scores on generator seed %i', (seed) => {
   it('rank the labelled anomalous adjustments, duplicate and mispriced purchase lines first (average precision ≥ 0.8)', async () => {
