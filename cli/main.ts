@@ -14,9 +14,11 @@ const USAGE = `usage:
   ledgerline kpi NAME [--by DIM] [--grain day|week] [--from ISO] [--to ISO] [--format json] [--data-dir D]
   ledgerline kpi --list
   ledgerline sql "SELECT …" [--data-dir D]
-  ledgerline models list|score [--as-of YYYY-MM-DD] [--data-dir D]      (demand forecast models, stockout risk)
+  ledgerline models list [--kind forecast|anomaly]   ·   ledgerline models score [--as-of YYYY-MM-DD]
   ledgerline models train [--method auto] [--horizon 28] [--level 0.8] [--params JSON] [--origins 4] [--note TEXT]
-  ledgerline models backtest|promote VERSION   ·   ledgerline models rollback
+  ledgerline models train --kind anomaly [--epochs 60]
+  ledgerline models backtest VERSION   ·   ledgerline models promote VERSION [--kind …]   ·   ledgerline models rollback [--kind …]
+                      (the model registry; every models command takes --data-dir D)
   ledgerline generate --seed N --days D --skus S --warehouses W --out DIR [--start YYYY-MM-DD]
                       [--late-share 0.05] [--late-max-days 3] [--dup-share 0.005]
   ledgerline forecast --input series.csv --horizon H --out forecast.csv [--level 0.8] [--method auto]
@@ -76,7 +78,7 @@ main(process.argv.slice(2)).then(
       return exit(2);
     }
     // By name: the ClickHouse and Kafka clients, the registry and the forecasters load only for the commands that use them.
-    if (e instanceof StoreLockedError || e instanceof ConfigError || ['ClickHouseStoreError', 'KafkaBusError', 'RegistryError', 'ForecastSpecError'].includes((e as Error).name)) {
+    if (e instanceof StoreLockedError || e instanceof ConfigError || ['ClickHouseStoreError', 'KafkaBusError', 'RegistryError', 'ForecastSpecError', 'AnomalyModelError'].includes((e as Error).name)) {
       process.stderr.write(`ledgerline: ${(e as Error).message}\n`);
       return exit(1);
     }
