@@ -19,7 +19,7 @@ describe('ledgerline models', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/backtesting .*100%/);
     const [v1] = json(first.stdout);
-    expect(v1).toMatchObject({ version: 1, status: 'candidate', spec: { kind: 'auto', horizon: 28, level: 0.8 }, train_from: '2025-01-01', train_to: '2025-03-31', series: 12, note: 'baseline auto' });
+    expect(v1).toMatchObject({ version: 1, status: 'candidate', spec: { kind: 'auto', horizon: 28, level: 0.8 }, train_from: '2025-01-01', train_to: '2025-03-30', series: 12, note: 'baseline auto' });
     expect(Object.keys(v1!.backtest as object)).toEqual(['auto', 'seasonal-naive', 'ets']);
     expect(existsSync(join(dir, 'artifacts', 'demand-forecast', 'v1', 'backtest.json'))).toBe(true);
     const second = await cli('train', '--method', 'sba', '--horizon', '14', '--level', '0.9', '--origins', '2');
@@ -33,7 +33,7 @@ describe('ledgerline models', () => {
     expect(json((await cli('promote', '2')).stdout)).toEqual([{ kind: 'demand-forecast', promoted: 2, retired: 1 }]);
     const scored = await cli('score');
     expect(scored.code, scored.stderr).toBe(0);
-    expect(json(scored.stdout)[0]).toMatchObject({ as_of: '2025-04-01', cells: 12, model_version: 2 });
+    expect(json(scored.stdout)[0]).toMatchObject({ as_of: '2025-03-31', cells: 12, model_version: 2 });
     expect(json((await cli('rollback')).stdout)).toEqual([{ kind: 'demand-forecast', promoted: 1, retired: 2 }]);
     expect(json((await cli('list')).stdout).map((v) => [v.version, v.status])).toEqual([
       [1, 'promoted'],

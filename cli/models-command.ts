@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import { backtest, type BacktestReport } from '../models/forecast/backtest.js';
 import { parseForecastSpec, type ForecastSpec, type SeriesInput } from '../models/forecast/spec.js';
 import { ModelRegistry, type ModelVersion } from '../models/registry.js';
+import { riskSettings } from '../models/stockout-scores.js';
 import { ANOMALY_MODEL, rescoreAnomalies } from '../runtime/anomaly-rescoring.js';
 import { DEFAULT_FORECAST_SPEC, FORECAST_MODEL, scoreStockouts } from '../runtime/scoring-job.js';
 import { Checkpoints, streamTime } from '../store/checkpoints.js';
@@ -118,9 +119,9 @@ export async function modelsCommand(argv: string[], config: Config): Promise<num
       }
       default: {
         const asOf = values['as-of'];
-        if (asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new UsageError(`--as-of ${asOf}: give a day, YYYY-MM-DD`);
         const result = await scoreStockouts(store, {
-          ...(asOf ? { asOfDay: epochDay(Date.parse(`${asOf}T00:00:00Z`)) } : {}),
+          settings: riskSettings(config),
+          ...(asOf ? { asOfDay: dayFlag(asOf) } : {}),
           onProgress: progressLine('forecasting'),
         });
         if (!result) throw new UsageError('nothing to score: no events have been processed into this store yet');
@@ -168,12 +169,12 @@ function specFrom(values: { method?: string; horizon?: string; level?: string; p
   return parseForecastSpec({ kind: values.method, horizon: Number(values.horizon), level: Number(values.level), ...(params === undefined ? {} : { params }) });
 }
 
-/** Daily demand per SKU and warehouse from the store, up to the stream's latest day. */
+/** Daily demand per SKU and warehouse from the store, up to the day before the stream's latest (the complete days). */
 async function trainingSeries(store: Store): Promise<{ series: SeriesInput[]; from: string; to: string }> {
   const time = await streamTime(new Checkpoints(store));
   if (time === undefined) throw new UsageError('nothing to train on: no events have been processed into this store yet');
-  const until = epochDay(Date.parse(time)) + 1;
-  const history = await queryInventoryHistory(store, until);
+  const until = epochDay(Date.parse(time));
+  const history = await queryInventoryHistory(store, until, { orderSizes: 0 });
   const series = history.cells.map((c) => ({ id: `${c.company}/${c.sku}@${c.warehouse}`, values: Array.from(c.demand) }));
   if (history.days < 35) throw new UsageError(`only ${history.days} days of demand in the store: a backtest needs at least 35 (four weeks of history and one held out)`);
   return { series, from: dayIso(history.firstDay), to: dayIso(until - 1) };
@@ -210,6 +211,15 @@ function compact(report: BacktestReport | null): { backtest: Record<string, unkn
       report.entries.map((e) => [e.name, { mase: round(e.overall.mase), rmsse: round(e.overall.rmsse), smape: round(e.overall.smape), coverage: round(e.overall.coverage), bias: round(e.overall.bias) }]),
     ),
   };
+}
+
+/** A YYYY-MM-DD flag as days since the epoch; a day that does not exist (2025-02-30) is refused. */
+function dayFlag(value: string): number {
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) {
+    throw new UsageError(`--as-of ${value}: give a calendar day, YYYY-MM-DD`);
+  }
+  return epochDay(ms);
 }
 
 function versionArg(positionals: string[]): number {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../api/app.js';
 import type { Config } from '../config/config.js';
 import { kpiSettings } from '../kpis/kpi.js';
+import { riskSettings } from '../models/stockout-scores.js';
 import { scheduleScoring } from '../runtime/scoring-schedule.js';
 import type { Store } from '../store/store.js';
 import { UsageError } from './errors.js';
@@ -25,7 +26,7 @@ export async function serveApi(store: Store, config: Config, port: number): Prom
   process.stderr.write(
     `ledgerline: serving the API on http://${config.LEDGERLINE_HOST}:${address.port} (GET /health, /api/v1/ledger, /api/v1/kpis, /api/v1/stockout-risk, /api/v1/forecasts, /api/v1/models); Ctrl-C stops\n`,
   );
-  const scoring = scheduleScoring(store, config.LEDGERLINE_SCORING_MINUTES * 60_000);
+  const scoring = scheduleScoring(store, config.LEDGERLINE_SCORING_MINUTES * 60_000, riskSettings(config));
   await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
   await new Promise((resolve) => server.close(resolve));
   await scoring.stop();

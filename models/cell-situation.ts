@@ -1,29 +1,63 @@
 import type { CellHistory, InventoryHistory } from '../store/inventory-history-query.js';
-import type { CellSituation, ReorderPolicy } from './stockout-risk.js';
+import { ORDER_SIZE_MEMORY, type CellSituation, type ReorderPolicy } from './stockout-risk.js';
+
+/** Running totals of a cell's daily changes: entry i is the total of days before index i. */
+interface Totals {
+  stock: Float64Array;
+  open: Float64Array;
+  quarantined: Float64Array;
+  inTransit: Float64Array;
+}
+
+// Built once per cell: a backtest asks for the situation of every cell on every day.
+const totalsOf = new WeakMap<CellHistory, Totals>();
+
+function totals(cell: CellHistory): Totals {
+  let t = totalsOf.get(cell);
+  if (!t) {
+    const running = (delta: Float64Array) => {
+      const out = new Float64Array(delta.length + 1);
+      for (let i = 0; i < delta.length; i++) out[i + 1] = out[i]! + delta[i]!;
+      return out;
+    };
+    t = { stock: running(cell.stockDelta), open: running(cell.openDemandDelta), quarantined: running(cell.quarantineDelta), inTransit: running(cell.transitDelta) };
+    totalsOf.set(cell, t);
+  }
+  return t;
+}
+
+/** The vendor key of the delay lists: vendors are per company. */
+export function vendorKey(company: string, vendor: string): string {
+  return `${company}\u0000${vendor}`;
+}
 
 /** A cell at the start of `day` (days since the epoch): only what happened on earlier days counts. */
 export function situationAt(cell: CellHistory, firstDay: number, day: number, withPolicy = true): CellSituation {
-  const upTo = Math.min(day - firstDay, cell.stockDelta.length);
-  let stock = 0;
-  let open = 0;
-  let quarantined = 0;
-  let inTransit = 0;
-  for (let i = 0; i < upTo; i++) {
-    stock += cell.stockDelta[i]!;
-    open += cell.openDemandDelta[i]!;
-    quarantined += cell.quarantineDelta[i]!;
-    inTransit += cell.transitDelta[i]!;
-  }
+  const i = Math.max(0, Math.min(day - firstDay, cell.stockDelta.length));
+  const t = totals(cell);
   const inbound = [];
   for (const p of cell.purchases) {
     if (p.orderedDay >= day) continue;
     let received = 0;
     for (const r of p.receipts) if (r.day < day) received += r.qty;
-    if (p.qty - received > 0) inbound.push({ qty: p.qty - received, dueIn: p.plannedDay - day, vendor: p.vendor });
+    if (p.qty - received > 0) inbound.push({ qty: p.qty - received, dueIn: p.plannedDay - day, vendor: vendorKey(cell.company, p.vendor) });
   }
-  const recentOrderSizes: number[] = [];
-  for (const o of cell.orders) if (o.day < day) recentOrderSizes.push(o.qty);
-  const situation: CellSituation = { net: stock - open, quarantined: Math.max(0, quarantined), inTransit: Math.max(0, inTransit), inbound, recentOrderSizes };
+  // Orders are oldest first: the ones before `day` end where the first on or after it is.
+  let lo = 0;
+  let hi = cell.orders.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cell.orders[mid]!.day < day) lo = mid + 1;
+    else hi = mid;
+  }
+  const recentOrderSizes = cell.orders.slice(Math.max(0, lo - ORDER_SIZE_MEMORY), lo).map((o) => o.qty);
+  const situation: CellSituation = {
+    net: t.stock[i]! - t.open[i]!,
+    quarantined: Math.max(0, t.quarantined[i]!),
+    inTransit: Math.max(0, t.inTransit[i]!),
+    inbound,
+    recentOrderSizes,
+  };
   const reorder = withPolicy ? reorderPolicyAt(cell, firstDay, day) : undefined;
   if (reorder) situation.reorder = reorder;
   return situation;
@@ -61,8 +95,8 @@ export function reorderPolicyAt(cell: CellHistory, firstDay: number, day: number
 }
 
 /**
- * Delays (first receipt day − planned day) of the purchase lines received before `day`, per vendor,
- * and of all vendors under `*`.
+ * Delays (first receipt day − planned day) of the purchase lines received before `day`, per vendor
+ * (see `vendorKey`), and of all vendors under `*`; each list sorted ascending.
  */
 export function vendorDelaysAt(history: InventoryHistory, day: number): Map<string, number[]> {
   const delays = new Map<string, number[]>([['*', []]]);
@@ -71,12 +105,14 @@ export function vendorDelaysAt(history: InventoryHistory, day: number): Map<stri
       const first = p.receipts[0];
       if (!first || first.day >= day) continue;
       const delay = first.day - p.plannedDay;
-      let list = delays.get(p.vendor);
-      if (!list) delays.set(p.vendor, (list = []));
+      const key = vendorKey(cell.company, p.vendor);
+      let list = delays.get(key);
+      if (!list) delays.set(key, (list = []));
       list.push(delay);
       delays.get('*')!.push(delay);
     }
   }
+  for (const list of delays.values()) list.sort((a, b) => a - b);
   return delays;
 }
 

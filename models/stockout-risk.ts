@@ -59,7 +59,7 @@ export interface RiskOptions {
   horizon: number;
   /** Futures simulated. */
   samples: number;
-  /** Delays (actual − planned receipt day) seen per vendor; `*`: all vendors (the fallback). */
+  /** Delays (actual − planned receipt day) seen per vendor, sorted ascending; `*`: all vendors (the fallback). */
   vendorDelays: ReadonlyMap<string, readonly number[]>;
   /** Days from order to receipt for a new purchase (the median lead time of the cell's vendor). */
   leadTimeDays: number;
@@ -99,12 +99,13 @@ export function stockoutRisk(situation: CellSituation, dailyMean: readonly numbe
   const demandOverCover: number[] = [];
   const arrivals = new Float64Array(days);
   let inHorizon = 0;
+  const lines = situation.inbound.map((line) => arrivalOptions(line, o.vendorDelays));
   for (let s = 0; s < o.samples; s++) {
     arrivals.fill(0);
     arrivals[0]! += situation.quarantined;
     if (situation.inTransit > 0) arrivals[Math.min(days - 1, rng.int(0, 2))]! += situation.inTransit;
-    for (const line of situation.inbound) {
-      const day = arrivalDay(line, o.vendorDelays, rng);
+    for (const line of lines) {
+      const day = line.from < line.delays.length ? line.dueIn + line.delays[line.from + Math.floor(rng.next() * (line.delays.length - line.from))]! : rng.int(0, 2);
       if (day < days) arrivals[day]! += line.qty;
     }
     let net = situation.net;
@@ -148,13 +149,20 @@ export function stockoutRisk(situation: CellSituation, dailyMean: readonly numbe
   };
 }
 
-/** Day (from the scoring day) a line arrives in one future: its planned day plus a past delay of its vendor that is still possible. */
-function arrivalDay(line: InboundLine, delays: ReadonlyMap<string, readonly number[]>, rng: Rng): number {
+/**
+ * The delays a line can still have: its vendor's past delays (sorted) from the first that puts the
+ * arrival today or later (it has not arrived yet); with none left, it arrives within 0–2 days.
+ */
+function arrivalOptions(line: InboundLine, delays: ReadonlyMap<string, readonly number[]>): { qty: number; dueIn: number; delays: readonly number[]; from: number } {
   const seen = delays.get(line.vendor) ?? delays.get('*') ?? [];
-  // Not arrived by today: only delays that put the arrival today or later are possible.
-  const possible = seen.filter((d) => line.dueIn + d >= 0);
-  if (possible.length === 0) return rng.int(0, 2);
-  return line.dueIn + possible[Math.floor(rng.next() * possible.length)]!;
+  let lo = 0;
+  let hi = seen.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (line.dueIn + seen[mid]! < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return { qty: line.qty, dueIn: line.dueIn, delays: seen, from: lo };
 }
 
 function averageOf(xs: readonly number[]): number {

@@ -35,6 +35,11 @@ export interface RiskSettings {
 
 export const DEFAULT_RISK_SETTINGS: RiskSettings = { horizonDays: 7, samples: 400, defaultLeadTimeDays: 7, reviewDays: 7, serviceLevel: 0.95 };
 
+/** The settings with the configured horizon (LEDGERLINE_RISK_HORIZON_DAYS). */
+export function riskSettings(config: { LEDGERLINE_RISK_HORIZON_DAYS: number }): RiskSettings {
+  return { ...DEFAULT_RISK_SETTINGS, horizonDays: config.LEDGERLINE_RISK_HORIZON_DAYS };
+}
+
 /**
  * Scores every cell of `history` as of the start of `day`, with `dailyMean(i)`, the forecast daily
  * demand of cell i starting at that day (at least `horizonDays` values, more is used for the

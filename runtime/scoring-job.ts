@@ -1,6 +1,7 @@
 import { forecastSeries } from '../models/forecast/forecast.js';
 import { parseForecastSpec, type ForecastSpec } from '../models/forecast/spec.js';
 import { ModelRegistry, type ModelVersion } from '../models/registry.js';
+import { ORDER_SIZE_MEMORY } from '../models/stockout-risk.js';
 import { DEFAULT_RISK_SETTINGS, scoreCells, type RiskSettings } from '../models/stockout-scores.js';
 import { Checkpoints, streamTime } from '../store/checkpoints.js';
 import { dayIso, epochDay, queryInventoryHistory } from '../store/inventory-history-query.js';
@@ -35,9 +36,10 @@ export function runnableSpec(version: ModelVersion): ForecastSpec {
 
 /**
  * Forecasts demand and scores stockout risk for every SKU and warehouse with the promoted model,
- * as of the start of `asOfDay` (days since the epoch; default: the day after the stream's latest
- * event time, i.e. with everything processed so far), and stores both. Returns undefined when
- * nothing has been processed yet.
+ * as of the start of `asOfDay` (days since the epoch; default: the day of the stream's latest event
+ * time — today in event time, from the days before it, which are complete but for late events; the
+ * same view the backtest validates), and stores both. Returns undefined when nothing has been
+ * processed yet.
  */
 export async function scoreStockouts(
   store: Store,
@@ -48,11 +50,11 @@ export async function scoreStockouts(
   if (asOfDay === undefined) {
     const time = await streamTime(new Checkpoints(store));
     if (time === undefined) return undefined;
-    asOfDay = epochDay(Date.parse(time)) + 1;
+    asOfDay = epochDay(Date.parse(time));
   }
   const settings = options.settings ?? DEFAULT_RISK_SETTINGS;
   const model = await forecastModel(store);
-  const history = await queryInventoryHistory(store, asOfDay);
+  const history = await queryInventoryHistory(store, asOfDay, { orderSizes: ORDER_SIZE_MEMORY });
   const horizon = Math.max(model.spec.horizon, settings.horizonDays);
   const series = history.cells.map((c, i) => ({ id: String(i), values: Array.from(c.demand) }));
   const usable = series.filter((s) => s.values.length > 0);

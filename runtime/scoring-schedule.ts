@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
 import { rescoreAnomalies } from './anomaly-rescoring.js';
+import { DEFAULT_RISK_SETTINGS, type RiskSettings } from '../models/stockout-scores.js';
 import { scoreStockouts, type ScoringResult } from './scoring-job.js';
 
 /**
@@ -8,22 +9,29 @@ import { scoreStockouts, type ScoringResult } from './scoring-job.js';
  * promotion applies from the next run without a restart. A failed run is reported and retried at
  * the next tick: scores age, the API keeps serving.
  */
-export function scheduleScoring(store: Store, intervalMs: number, report: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): { stop(): Promise<void> } {
+export function scheduleScoring(
+  store: Store,
+  intervalMs: number,
+  settings: RiskSettings = DEFAULT_RISK_SETTINGS,
+  report: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): { stop(): Promise<void> } {
   if (intervalMs <= 0) return { stop: async () => {} };
-  let running: Promise<void> = Promise.resolve();
+  let running: Promise<void> | undefined;
   let stopped = false;
+  const run = async () => {
+    try {
+      const result: ScoringResult | undefined = await scoreStockouts(store, { settings });
+      if (result) report(`ledgerline: scored ${result.cells} SKU×warehouse cells as of ${result.as_of} with forecast model v${result.model_version} (${result.at_risk} at risk ≥ 0.5) in ${result.seconds} s`);
+      const anomalies = await rescoreAnomalies(store);
+      if (anomalies?.documents) report(`ledgerline: applied anomaly model v${anomalies.model_version} to ${anomalies.documents} new documents`);
+    } catch (e) {
+      report(`ledgerline: scoring failed, retrying in ${Math.max(1, Math.round(intervalMs / 60_000))} min: ${(e as Error).message}`);
+    }
+  };
+  // A tick while a run is still going is skipped: runs never queue up behind a slow one.
   const tick = () => {
-    running = running.then(async () => {
-      if (stopped) return;
-      try {
-        const result: ScoringResult | undefined = await scoreStockouts(store);
-        if (result) report(`ledgerline: scored ${result.cells} SKU×warehouse cells as of ${result.as_of} with forecast model v${result.model_version} (${result.at_risk} at risk ≥ 0.5) in ${result.seconds} s`);
-        const anomalies = await rescoreAnomalies(store);
-        if (anomalies?.documents) report(`ledgerline: applied anomaly model v${anomalies.model_version} to ${anomalies.documents} new documents`);
-      } catch (e) {
-        report(`ledgerline: scoring failed, retrying in ${Math.round(intervalMs / 60_000)} min: ${(e as Error).message}`);
-      }
-    });
+    if (stopped || running) return;
+    running = run().finally(() => (running = undefined));
   };
   tick();
   const timer = setInterval(tick, intervalMs);

@@ -71,19 +71,19 @@ describe.each([1, 2, 3])('stockout risk for generator seed %i', (seed) => {
       expect(model.alerts.recall).toBeGreaterThan(0.5);
 
       const live = await scoreStockouts(store);
-      expect(live).toMatchObject({ as_of: '2025-05-01', cells: history.cells.length, model_version: 0 });
+      expect(live).toMatchObject({ as_of: '2025-04-30', cells: history.cells.length, model_version: 0 });
       const server = createApp(store, kpiSettings(config)).listen(0, '127.0.0.1');
       await once(server, 'listening');
       try {
         const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
         const risk = (await (await fetch(`${base}/stockout-risk?min_risk=0.01`)).json()) as { rows: { risk: number; as_of: string; sku: string; warehouse: string }[] };
         expect(risk.rows.length).toBeGreaterThan(0);
-        expect(risk.rows.every((r) => r.as_of === '2025-05-01' && r.risk >= 0.01)).toBe(true);
+        expect(risk.rows.every((r) => r.as_of === '2025-04-30' && r.risk >= 0.01)).toBe(true);
         expect(risk.rows.map((r) => r.risk)).toEqual([...risk.rows.map((r) => r.risk)].sort((a, b) => b - a));
         const top = risk.rows[0]!;
         const forecast = (await (await fetch(`${base}/forecasts?sku=${top.sku}&warehouse=${top.warehouse}`)).json()) as { rows: { day: string; lower: number; mean: number; upper: number }[] };
         expect(forecast.rows).toHaveLength(DEFAULT_FORECAST_SPEC.horizon);
-        expect(forecast.rows[0]!.day).toBe('2025-05-01');
+        expect(forecast.rows[0]!.day).toBe('2025-04-30');
         expect(forecast.rows.every((r) => r.lower <= r.mean && r.mean <= r.upper)).toBe(true);
         expect((await fetch(`${base}/stockout-risk?min_risk=2`)).status).toBe(400);
         expect((await fetch(`${base}/forecasts`)).status).toBe(400);

@@ -19,7 +19,7 @@ export interface CellHistory {
   demand: Float64Array;
   /** Change of open customer demand: ordered (lines not cancelled) − delivered. */
   openDemandDelta: Float64Array;
-  /** Customer order line sizes in order of the day they were placed (for sampling order sizes). */
+  /** Customer order line sizes, oldest first (all of them, or the latest `HistoryOptions.orderSizes`). */
   orders: { day: number; qty: number }[];
   purchases: PurchaseHistory[];
 }
@@ -53,39 +53,56 @@ export function dayIso(day: number): string {
 }
 
 /**
- * Reads the history of every cell that has a sellable stock location from the store's facts, up to
- * (excluding) `untilDay`. Moves count at their last version; sales and purchase lines at theirs
- * (so a cancellation or a vendor's reschedule is known from the line's first day on: a backtest sees
- * slightly more than was known then — a small optimism, noted where it is used).
+ * The moves that count as of `until`: each at its latest version by then (a corrected move replaces
+ * its earlier version, legs included, as in the ledger).
  */
-export async function queryInventoryHistory(store: Store, untilDay: number, companies?: readonly string[]): Promise<InventoryHistory> {
+const LATEST_MOVES = (company: string) => `
+  SELECT * FROM ledger_movements FINAL
+  WHERE toDate(occurred_at) < {until:Date} ${company} AND (company, sku, warehouse, move_id, version) IN (
+    SELECT company, sku, warehouse, move_id, max(version) FROM ledger_movements
+    WHERE toDate(occurred_at) < {until:Date} ${company} GROUP BY company, sku, warehouse, move_id)`;
+
+export interface HistoryOptions {
+  companies?: readonly string[];
+  /** Order line sizes kept per cell, the latest ones (default: all, as a backtest needs them). */
+  orderSizes?: number;
+}
+
+/**
+ * Reads the history of every cell that has a sellable stock location from the store's facts, up to
+ * (excluding) `untilDay`. Moves count at their last version by then; sales and purchase lines at
+ * their last version (so a cancellation or a vendor's reschedule is known from the line's first day
+ * on: a backtest sees slightly more than was known then — a small optimism, noted where it is used).
+ */
+export async function queryInventoryHistory(store: Store, untilDay: number, options: HistoryOptions = {}): Promise<InventoryHistory> {
   const params: Record<string, unknown> = { until: dayIso(untilDay) };
-  const company = companies ? 'AND has({companies:Array(String)}, company)' : '';
-  if (companies) params.companies = companies;
-  const [moves, sales, purchases, receipts] = await Promise.all([
+  const company = options.companies ? 'AND has({companies:Array(String)}, company)' : '';
+  if (options.companies) params.companies = options.companies;
+  const sizesLimit = options.orderSizes === undefined ? '' : `LIMIT ${Math.max(0, Math.trunc(options.orderSizes))} BY company, sku, warehouse`;
+  const [moves, demand, sizes, purchases, receipts] = await Promise.all([
     store.query<{ company: string; sku: string; warehouse: string; day: number; stock: number; in_quarantine: number; transit: number; delivered: number }>(
-      `SELECT company, sku, warehouse, toUInt32(toDate(at)) AS day,
-              sumIf(q, u = 'internal' AND NOT l.quarantine) AS stock,
-              sumIf(q, u = 'internal' AND l.quarantine) AS in_quarantine,
-              sumIf(q, u = 'transit') AS transit,
-              -sumIf(q, u = 'internal' AND cu = 'customer') AS delivered
-       FROM (
-         SELECT company, sku, warehouse, location, move_id,
-                argMax(usage, version) AS u, argMax(counterpart_usage, version) AS cu,
-                argMax(qty, version) AS q, argMax(occurred_at, version) AS at
-         FROM ledger_movements FINAL
-         WHERE toDate(occurred_at) < {until:Date} ${company}
-         GROUP BY company, sku, warehouse, location, move_id
-       ) AS m
-       LEFT JOIN (SELECT company, location, quarantine FROM locations FINAL) AS l USING (company, location)
+      `SELECT m.company AS company, m.sku AS sku, m.warehouse AS warehouse, toUInt32(toDate(m.occurred_at)) AS day,
+              sumIf(m.qty, m.usage = 'internal' AND NOT l.quarantine) AS stock,
+              sumIf(m.qty, m.usage = 'internal' AND l.quarantine) AS in_quarantine,
+              sumIf(m.qty, m.usage = 'transit') AS transit,
+              -sumIf(m.qty, m.usage = 'internal' AND m.counterpart_usage = 'customer') AS delivered
+       FROM (${LATEST_MOVES(company)}) AS m
+       LEFT JOIN (SELECT company, location, quarantine FROM locations FINAL) AS l ON m.company = l.company AND m.location = l.location
        GROUP BY company, sku, warehouse, day`,
       params,
     ),
-    store.query<{ company: string; sku: string; warehouse: string; day: number; qty: number; cancelled: boolean }>(
-      `SELECT company, sku, warehouse, toUInt32(ordered_day) AS day, qty_ordered AS qty, state = 'cancelled' AS cancelled
+    store.query<{ company: string; sku: string; warehouse: string; day: number; qty: number; open: number }>(
+      `SELECT company, sku, warehouse, toUInt32(ordered_day) AS day, sum(qty_ordered) AS qty, sumIf(qty_ordered, state != 'cancelled') AS open
        FROM sales_line_outcomes FINAL
        WHERE line_known AND ordered_day < {until:Date} ${company}
-       ORDER BY company, sku, warehouse, ordered_at, line_id`,
+       GROUP BY company, sku, warehouse, day`,
+      params,
+    ),
+    store.query<{ company: string; sku: string; warehouse: string; day: number; qty: number }>(
+      `SELECT company, sku, warehouse, toUInt32(ordered_day) AS day, qty_ordered AS qty
+       FROM sales_line_outcomes FINAL
+       WHERE line_known AND ordered_day < {until:Date} ${company}
+       ORDER BY company, sku, warehouse, ordered_at DESC, line_id DESC ${sizesLimit}`,
       params,
     ),
     store.query<{ company: string; sku: string; warehouse: string; line_id: string; vendor: string; qty: number; ordered: number; planned: number }>(
@@ -97,16 +114,9 @@ export async function queryInventoryHistory(store: Store, untilDay: number, comp
       params,
     ),
     store.query<{ company: string; line_id: string; day: number; qty: number }>(
-      `SELECT company, pl AS line_id, toUInt32(toDate(at)) AS day, sum(q) AS qty
-       FROM (
-         SELECT company, location, move_id, argMax(purchase_line_id, version) AS pl,
-                argMax(counterpart_usage, version) AS cu, argMax(qty, version) AS q,
-                argMax(occurred_at, version) AS at
-         FROM ledger_movements FINAL
-         WHERE purchase_line_id IS NOT NULL AND toDate(occurred_at) < {until:Date} ${company}
-         GROUP BY company, location, move_id
-       )
-       WHERE cu = 'supplier'
+      `SELECT company, purchase_line_id AS line_id, toUInt32(toDate(occurred_at)) AS day, sum(qty) AS qty
+       FROM (${LATEST_MOVES(company)})
+       WHERE purchase_line_id IS NOT NULL AND counterpart_usage = 'supplier'
        GROUP BY company, line_id, day`,
       params,
     ),
@@ -114,7 +124,7 @@ export async function queryInventoryHistory(store: Store, untilDay: number, comp
 
   let firstDay = untilDay;
   for (const r of moves) firstDay = Math.min(firstDay, r.day);
-  for (const r of sales) firstDay = Math.min(firstDay, r.day);
+  for (const r of demand) firstDay = Math.min(firstDay, r.day);
   const days = untilDay - firstDay;
   const cells = new Map<string, CellHistory>();
   const cell = (company: string, sku: string, warehouse: string): CellHistory => {
@@ -135,12 +145,16 @@ export async function queryInventoryHistory(store: Store, untilDay: number, comp
     c.transitDelta[i]! += r.transit;
     c.openDemandDelta[i]! -= r.delivered;
   }
-  for (const r of sales) {
+  for (const r of demand) {
     const c = cell(r.company, r.sku, r.warehouse);
     const i = r.day - firstDay;
     c.demand[i]! += r.qty;
-    c.orders.push({ day: r.day, qty: r.qty });
-    if (!r.cancelled) c.openDemandDelta[i]! += r.qty;
+    c.openDemandDelta[i]! += r.open;
+  }
+  // Newest first from the query (for LIMIT BY); the cells keep them oldest first.
+  for (let i = sizes.length - 1; i >= 0; i--) {
+    const r = sizes[i]!;
+    cell(r.company, r.sku, r.warehouse).orders.push({ day: r.day, qty: r.qty });
   }
   const receiptsOf = new Map<string, { day: number; qty: number }[]>();
   for (const r of receipts) {
@@ -153,5 +167,11 @@ export async function queryInventoryHistory(store: Store, untilDay: number, comp
     const list = (receiptsOf.get(`${r.company}\u0000${r.line_id}`) ?? []).sort((a, b) => a.day - b.day);
     cell(r.company, r.sku, r.warehouse).purchases.push({ vendor: r.vendor, qty: r.qty, orderedDay: r.ordered, plannedDay: r.planned, receipts: list });
   }
-  return { firstDay, days, cells: [...cells.values()].sort((a, b) => (a.sku === b.sku ? (a.warehouse < b.warehouse ? -1 : 1) : a.sku < b.sku ? -1 : 1)) };
+  const key = (c: CellHistory) => [c.company, c.sku, c.warehouse];
+  return { firstDay, days, cells: [...cells.values()].sort((a, b) => compareKeys(key(a), key(b))) };
+}
+
+function compareKeys(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
 }
