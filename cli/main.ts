@@ -78,7 +78,7 @@ main(process.argv.slice(2)).then(
       return exit(2);
     }
     // By name: the ClickHouse and Kafka clients, the registry and the forecasters load only for the commands that use them.
-    if (e instanceof StoreLockedError || e instanceof ConfigError || ['ClickHouseStoreError', 'KafkaBusError', 'RegistryError', 'ForecastSpecError', 'AnomalyModelError'].includes((e as Error).name)) {
+    if (e instanceof StoreLockedError || e instanceof ConfigError || ['ClickHouseStoreError', 'KafkaBusError', 'RegistryError', 'ForecastSpecError', 'AnomalyModelError', 'ModelFilesError'].includes((e as Error).name)) {
       process.stderr.write(`ledgerline: ${(e as Error).message}\n`);
       return exit(1);
     }

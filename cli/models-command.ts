@@ -1,11 +1,11 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
 import { backtest, type BacktestReport } from '../models/forecast/backtest.js';
 import { parseForecastSpec, type ForecastSpec, type SeriesInput } from '../models/forecast/spec.js';
-import { ModelRegistry, type ModelVersion } from '../models/registry.js';
+import { ModelRegistry, RegistryError, type ModelVersion } from '../models/registry.js';
 import { riskSettings } from '../models/stockout-scores.js';
 import { ANOMALY_MODEL, rescoreAnomalies } from '../runtime/anomaly-rescoring.js';
 import { DEFAULT_FORECAST_SPEC, FORECAST_MODEL, scoreStockouts } from '../runtime/scoring-job.js';
@@ -124,7 +124,7 @@ export async function modelsCommand(argv: string[], config: Config): Promise<num
           ...(asOf ? { asOfDay: dayFlag(asOf) } : {}),
           onProgress: progressLine('forecasting'),
         });
-        if (!result) throw new UsageError('nothing to score: no events have been processed into this store yet');
+        if (!result) throw new RegistryError('nothing to score: no events have been processed into this store yet');
         writeJsonLines([{ ...result, anomalies: (await rescoreAnomalies(store)) ?? null }]);
         return 0;
       }
@@ -135,8 +135,9 @@ export async function modelsCommand(argv: string[], config: Config): Promise<num
 }
 
 /**
- * Writes a version's files aside, then registers it pointing at their final directory and moves
- * them there: a version is registered only once its files are complete.
+ * Writes a version's files aside, then moves them to the version's own directory (`v<N>`, or
+ * `v<N>-<time>` if that name is taken, e.g. by another store sharing LEDGERLINE_MODEL_DIR: nothing
+ * is ever overwritten) and registers the version with it: a registered version always has its files.
  */
 async function registerWithFiles(
   registry: ModelRegistry,
@@ -145,16 +146,28 @@ async function registerWithFiles(
   write: (dir: string) => Promise<Omit<ModelVersion, 'version' | 'status' | 'created_at' | 'artifact'>>,
 ): Promise<ModelVersion> {
   const staging = join(home, `.staging-${process.pid}-${Date.now()}`);
-  mkdirSync(staging, { recursive: true });
   try {
+    mkdirSync(staging, { recursive: true });
     const fields = await write(staging);
-    const version = await registry.register(fields, actor, (n) => join(home, `v${n}`));
-    rmSync(version.artifact, { recursive: true, force: true });
-    renameSync(staging, version.artifact);
-    return version;
+    return await registry.register(fields, actor, (n) => {
+      const plain = join(home, `v${n}`);
+      const dir = existsSync(plain) ? `${plain}-${Date.now().toString(36)}` : plain;
+      renameSync(staging, dir);
+      return dir;
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).syscall) {
+      throw new ModelFilesError(`could not write the model's files under ${home} (${(e as Error).message}): check LEDGERLINE_MODEL_DIR and that it is writable`);
+    }
+    throw e;
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** The model directory cannot be written (a message, not a stack trace). */
+class ModelFilesError extends Error {
+  override name = 'ModelFilesError';
 }
 
 function specFrom(values: { method?: string; horizon?: string; level?: string; params?: string }): ForecastSpec {
@@ -172,11 +185,11 @@ function specFrom(values: { method?: string; horizon?: string; level?: string; p
 /** Daily demand per SKU and warehouse from the store, up to the day before the stream's latest (the complete days). */
 async function trainingSeries(store: Store): Promise<{ series: SeriesInput[]; from: string; to: string }> {
   const time = await streamTime(new Checkpoints(store));
-  if (time === undefined) throw new UsageError('nothing to train on: no events have been processed into this store yet');
+  if (time === undefined) throw new RegistryError('nothing to train on: no events have been processed into this store yet');
   const until = epochDay(Date.parse(time));
   const history = await queryInventoryHistory(store, until, { orderSizes: 0 });
   const series = history.cells.map((c) => ({ id: `${c.company}/${c.sku}@${c.warehouse}`, values: Array.from(c.demand) }));
-  if (history.days < 35) throw new UsageError(`only ${history.days} days of demand in the store: a backtest needs at least 35 (four weeks of history and one held out)`);
+  if (history.days < 35) throw new RegistryError(`only ${history.days} complete days of demand in the store: a backtest needs at least 35 (four weeks of history and one held out)`);
   return { series, from: dayIso(history.firstDay), to: dayIso(until - 1) };
 }
 

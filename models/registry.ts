@@ -34,6 +34,7 @@ export class RegistryError extends Error {
 interface Row extends Omit<ModelVersion, 'spec' | 'metrics'> {
   spec: string;
   metrics: string;
+  seq: string;
 }
 
 export class ModelRegistry {
@@ -46,12 +47,19 @@ export class ModelRegistry {
   async list(kind?: string): Promise<ModelVersion[]> {
     const rows = await this.store.query<Row>(
       `SELECT kind, version, status, spec, toString(train_from) AS train_from, toString(train_to) AS train_to, series, metrics, artifact, note,
-              formatDateTime(created_at, '%Y-%m-%dT%H:%i:%S.%fZ') AS created_at
+              formatDateTime(created_at, '%Y-%m-%dT%H:%i:%S.%fZ') AS created_at, toString(seq) AS seq
        FROM model_versions FINAL ${kind ? 'WHERE kind = {kind:String}' : ''} ORDER BY kind, version`,
       kind ? { kind } : {},
     );
-    return rows.map((r) => ({ ...r, version: Number(r.version), series: Number(r.series), spec: JSON.parse(r.spec), metrics: JSON.parse(r.metrics), status: r.status as ModelStatus }));
+    return rows.map(({ seq, ...r }) => {
+      const v: ModelVersion = { ...r, version: Number(r.version), series: Number(r.series), spec: JSON.parse(r.spec), metrics: JSON.parse(r.metrics), status: r.status as ModelStatus };
+      this.seqs.set(`${v.kind}/${v.version}`, BigInt(seq));
+      return v;
+    });
   }
+
+  /** The seq of each version's latest row, as last listed: which promotion is the latest. */
+  private readonly seqs = new Map<string, bigint>();
 
   async get(kind: string, version: number): Promise<ModelVersion> {
     const found = (await this.list(kind)).find((v) => v.version === version);
@@ -59,20 +67,39 @@ export class ModelRegistry {
     return found;
   }
 
-  /** The promoted version of a kind, or undefined if none was promoted (the scoring then uses its default). */
+  /**
+   * The promoted version of a kind, or undefined if none was promoted (the scoring then uses its
+   * default). Should two promotions have raced, the latest one counts.
+   */
   async promoted(kind: string): Promise<ModelVersion | undefined> {
-    return (await this.list(kind)).find((v) => v.status === 'promoted');
+    const promoted = (await this.list(kind)).filter((v) => v.status === 'promoted');
+    const seq = (v: ModelVersion) => this.seqs.get(`${v.kind}/${v.version}`) ?? 0n;
+    return promoted.sort((a, b) => (seq(b) > seq(a) ? 1 : seq(b) < seq(a) ? -1 : 0))[0];
   }
 
   /**
-   * Registers a new candidate version; returns it with its number. `artifactFor` names the
-   * directory of its files from the number it gets (the caller moves them there).
+   * Registers a new candidate version; returns it with its number. `placeFiles` puts the version's
+   * files in place once its number is known and returns their directory: before the version is
+   * written, so a registered version always has its files.
    */
-  async register(v: Omit<ModelVersion, 'version' | 'status' | 'created_at' | 'artifact'>, actor: string, artifactFor?: (version: number) => string): Promise<ModelVersion> {
+  async register(
+    v: Omit<ModelVersion, 'version' | 'status' | 'created_at' | 'artifact'>,
+    actor: string,
+    placeFiles?: (version: number) => Promise<string> | string,
+  ): Promise<ModelVersion> {
     const [{ next = 1 } = {}] = await this.store.query<{ next: number }>('SELECT max(version) + 1 AS next FROM model_versions WHERE kind = {kind:String}', { kind: v.kind });
     const number = Number(next) || 1;
-    const version: ModelVersion = { ...v, version: number, status: 'candidate', artifact: artifactFor?.(number) ?? '', created_at: new Date().toISOString() };
+    const artifact = placeFiles ? await placeFiles(number) : '';
+    const version: ModelVersion = { ...v, version: number, status: 'candidate', artifact, created_at: new Date().toISOString() };
     await this.write([version]);
+    // The number came from a read: another process registering at the same moment gets the same one.
+    const [{ registrations = 1 } = {}] = await this.store.query<{ registrations: number }>(
+      'SELECT uniqExact(created_at, artifact) AS registrations FROM model_versions WHERE kind = {kind:String} AND version = {version:UInt32}',
+      { kind: v.kind, version: number },
+    );
+    if (Number(registrations) > 1) {
+      throw new RegistryError(`another process registered ${v.kind} version ${number} at the same moment; run the command again (one registry writer at a time)`);
+    }
     await this.event(version.kind, version.version, 'register', null, actor);
     return version;
   }
@@ -83,7 +110,8 @@ export class ModelRegistry {
     const previous = await this.promoted(kind);
     if (previous?.version === version) throw new RegistryError(`${kind} version ${version} is already promoted`);
     const changes: ModelVersion[] = [{ ...target, status: 'promoted' }];
-    if (previous) changes.push({ ...previous, status: 'retired' });
+    // Every other promoted version is retired (one, unless two promotions raced).
+    for (const v of await this.list(kind)) if (v.status === 'promoted' && v.version !== version) changes.push({ ...v, status: 'retired' });
     await this.write(changes);
     await this.event(kind, version, 'promote', previous?.version ?? null, actor);
     return { promoted: changes[0]!, previous };

@@ -101,6 +101,8 @@ export async function backtest(series: readonly SeriesInput[], spec: ForecastSpe
 
   const cuts: Cut[] = [];
   const inputs: SeriesInput[] = [];
+  /** The origin (0: the latest) of each input. */
+  const originOf: number[] = [];
   const scoredSeries = new Set<string>();
   for (let o = options.origins - 1; o >= 0; o--) {
     for (const s of series) {
@@ -109,6 +111,7 @@ export async function backtest(series: readonly SeriesInput[], spec: ForecastSpe
       const history = s.values.slice(0, origin);
       cuts.push({ pattern: demandPattern(history).pattern, history, actual: s.values.slice(origin, origin + horizon) });
       inputs.push({ id: `${s.id}@${origin}`, values: history });
+      originOf.push(o);
       scoredSeries.add(s.id);
     }
   }
@@ -121,9 +124,26 @@ export async function backtest(series: readonly SeriesInput[], spec: ForecastSpe
   }
   const entries: BacktestEntry[] = [];
   const total = inputs.length * contenders.length;
+  const workers = options.workers !== undefined ? { workers: options.workers } : {};
   for (const [k, c] of contenders.entries()) {
-    const onProgress = options.onProgress ? (done: number) => options.onProgress!(k * inputs.length + done, total) : undefined;
-    const forecasts = await forecastSeries(inputs, c.spec, { ...(options.workers !== undefined ? { workers: options.workers } : {}), ...(onProgress ? { onProgress } : {}) });
+    let forecasts: SeriesForecast[];
+    if (c.spec.kind === 'global-tfjs' || c.spec.kind === 'global-linear') {
+      // A global model trains on every series it is given: one model per origin, on the cuts of that
+      // origin only, or a later cut's history would hold an earlier cut's held-out days.
+      forecasts = new Array<SeriesForecast>(inputs.length);
+      let done = 0;
+      for (let o = options.origins - 1; o >= 0; o--) {
+        const at = inputs.flatMap((_, i) => (originOf[i] === o ? [i] : []));
+        if (at.length === 0) continue;
+        const part = await forecastSeries(at.map((i) => inputs[i]!), c.spec, workers);
+        at.forEach((i, j) => (forecasts[i] = part[j]!));
+        done += at.length;
+        options.onProgress?.(k * inputs.length + done, total);
+      }
+    } else {
+      const onProgress = options.onProgress ? (done: number) => options.onProgress!(k * inputs.length + done, total) : undefined;
+      forecasts = await forecastSeries(inputs, c.spec, { ...workers, ...(onProgress ? { onProgress } : {}) });
+    }
     entries.push(summarise(c.name, c.spec, cuts, forecasts, season));
   }
   return { horizon, level: checked.level, origins: options.origins, step, season, series: scoredSeries.size, entries };
