@@ -11,7 +11,8 @@ const MAX_ROWS = 100_000;
 /**
  * The scores of the latest scoring run:
  * - `GET /api/v1/stockout-risk?warehouse=&sku=&min_risk=&limit=`: riskiest first;
- * - `GET /api/v1/forecasts?sku=&warehouse=`: the daily forecast with its interval;
+ * - `GET /api/v1/forecasts?sku=&warehouse=`: the daily forecast with its interval (of the latest
+ *   run: a rerun with another model or horizon replaces the whole forecast);
  * - `GET /api/v1/anomalies?kind=&warehouse=&sku=&min_score=&limit=`: scored adjustments and purchase
  *   lines, most anomalous first, with their reasons; `score` is the combined score where the
  *   promoted anomaly model has scored the document, else the robust one;
@@ -41,7 +42,10 @@ export function modelsRouter(store: Store): Router {
     const rows = await store.query(
       `SELECT company, sku, warehouse, toString(as_of) AS as_of, toString(day) AS day, round(mean, 4) AS mean, round(lower, 4) AS lower,
               round(upper, 4) AS upper, level, method, model_version
-       FROM (SELECT * FROM demand_forecasts FINAL WHERE as_of = (SELECT max(as_of) FROM demand_forecasts) ${filters(q)})
+       FROM (
+         SELECT * FROM demand_forecasts FINAL
+         WHERE (as_of, scored_at) = (SELECT as_of, max(scored_at) FROM demand_forecasts WHERE as_of = (SELECT max(as_of) FROM demand_forecasts) GROUP BY as_of)
+           ${filters(q)})
        ORDER BY company, sku, warehouse, day`,
       params(q),
     );

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { forecastSeries } from '../models/forecast/forecast.js';
 import { readSeriesCsv, formatDay, SeriesCsvError, DAY_MS } from '../models/forecast/series-csv.js';
@@ -59,11 +59,13 @@ export async function forecastCommand(argv: string[]): Promise<number> {
   }
   for (const note of input.notes) process.stderr.write(`ledgerline forecast: ${note}\n`);
 
-  // Opened before the work, so a wrong path fails in a second, not after the forecasts.
+  // Opened before the work, so a wrong path fails in a second, not after the forecasts; written
+  // beside the target and renamed at the end, so a failed run leaves an existing file as it was.
   let file: FileHandle | undefined;
+  const partial = `${values.out}.partial-${process.pid}`;
   if (values.out !== '-') {
     try {
-      file = await open(values.out, 'w');
+      file = await open(partial, 'w');
     } catch (e) {
       process.stderr.write(`ledgerline forecast: cannot write ${values.out}: ${(e as Error).message} (check that the directory exists and is writable)\n`);
       return 1;
@@ -82,6 +84,7 @@ export async function forecastCommand(argv: string[]): Promise<number> {
     if (tty) process.stderr.write('\r\x1b[K');
   } catch (e) {
     await file?.close();
+    if (file) await rm(partial, { force: true });
     // A spec or data problem (e.g. series too short for a global model): say it; anything else is a bug and keeps its stack.
     if (e instanceof ForecastSpecError) {
       process.stderr.write(`ledgerline forecast: ${e.message}\n`);
@@ -91,7 +94,9 @@ export async function forecastCommand(argv: string[]): Promise<number> {
   }
   try {
     rows = await writeForecastCsv(file, input.series, forecasts);
+    if (file) await rename(partial, values.out);
   } catch (e) {
+    if (file) await rm(partial, { force: true });
     process.stderr.write(`ledgerline forecast: writing ${values.out} failed: ${(e as Error).message}\n`);
     return 1;
   }

@@ -119,9 +119,14 @@ export async function modelsCommand(argv: string[], config: Config): Promise<num
       }
       default: {
         const asOf = values['as-of'];
+        const asOfDay = asOf === undefined ? undefined : dayFlag(asOf);
+        const time = await streamTime(new Checkpoints(store));
+        if (asOfDay !== undefined && time !== undefined && asOfDay > epochDay(Date.parse(time))) {
+          throw new UsageError(`--as-of ${asOf} is after the latest processed event (${time.slice(0, 10)}): scores are of what is known`);
+        }
         const result = await scoreStockouts(store, {
           settings: riskSettings(config),
-          ...(asOf ? { asOfDay: dayFlag(asOf) } : {}),
+          ...(asOfDay !== undefined ? { asOfDay } : {}),
           onProgress: progressLine('forecasting'),
         });
         if (!result) throw new RegistryError('nothing to score: no events have been processed into this store yet');

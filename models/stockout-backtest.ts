@@ -22,11 +22,12 @@ export interface RiskBacktestOptions {
 export async function backtestStockoutRisk(history: InventoryHistory, spec: ForecastSpec, o: RiskBacktestOptions): Promise<RiskScore[]> {
   const settings = o.settings ?? DEFAULT_RISK_SETTINGS;
   const every = o.refitEvery ?? 7;
+  if (o.fromDay <= history.firstDay) throw new Error(`backtestStockoutRisk: fromDay must be after the history's first day (${history.firstDay}): a forecast needs at least one day before it`);
   const scores: RiskScore[] = [];
   const total = o.toDay - o.fromDay + 1;
   for (let origin = o.fromDay; origin <= o.toDay; origin += every) {
     const upTo = origin - history.firstDay;
-    const series = history.cells.map((c, i) => ({ id: String(i), values: Array.from(c.demand.subarray(0, Math.max(1, upTo))) }));
+    const series = history.cells.map((c, i) => ({ id: String(i), values: Array.from(c.demand.subarray(0, upTo)) }));
     const horizon = Math.max(spec.horizon, settings.horizonDays) + every;
     const forecasts = await forecastSeries(series, { ...spec, horizon });
     for (let day = origin; day < origin + every && day <= o.toDay; day++) {

@@ -128,6 +128,7 @@ export class AnomalyScoringProcessor implements Processor {
       user: e.user,
       reason: e.reason,
       system: e.system_qty,
+      version: e.version,
     });
   }
 
@@ -176,16 +177,19 @@ export class AnomalyScoringProcessor implements Processor {
       }
     }
 
-    type CountRow = { company: string; sku: string; warehouse: string; count_id: string; diff: number; system_qty: number; occurred_at: string; user: string; reason: string | null; log_offset: number };
+    // Counts come back at their latest version only (count_outcomes keeps no history): exact for
+    // counts with one version, which is what ERPs emit for a count; a count corrected around a
+    // crash may hold another slot than in an uninterrupted run (docs/anomaly.md).
+    type CountRow = { company: string; sku: string; warehouse: string; count_id: string; diff: number; system_qty: number; occurred_at: string; user: string; reason: string | null; count_version: number; log_offset: number };
     for await (const rows of store.queryChunks<CountRow>(
-      `SELECT company, sku, warehouse, count_id, counted_qty - system_qty AS diff, system_qty, occurred_at, user, reason, log_offset
+      `SELECT company, sku, warehouse, count_id, counted_qty - system_qty AS diff, system_qty, occurred_at, user, reason, count_version, log_offset
        FROM count_outcomes FINAL WHERE log_offset <= {upto:UInt64}
        ORDER BY log_offset, company, count_id`,
       { upto },
     )) {
       for (const r of rows) {
         if (!covered(partition(r.sku, r.warehouse), r.log_offset)) continue;
-        this.cell(r.company, skuKey(r.sku, r.warehouse), r.sku).adjustments.addCount({ countId: r.count_id, diff: r.diff, atMs: Date.parse(r.occurred_at), user: r.user, reason: r.reason, system: r.system_qty });
+        this.cell(r.company, skuKey(r.sku, r.warehouse), r.sku).adjustments.addCount({ countId: r.count_id, diff: r.diff, atMs: Date.parse(r.occurred_at), user: r.user, reason: r.reason, system: r.system_qty, version: Number(r.count_version) });
       }
     }
 

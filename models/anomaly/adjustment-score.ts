@@ -55,6 +55,8 @@ export interface CountNote {
   reason: string | null;
   /** The system quantity the count found (before the adjustment). */
   system: number;
+  /** The count's version: a corrected count replaces the note of its earlier version. */
+  version: number;
 }
 
 /** What the scorer knows of one SKU-warehouse. */
@@ -84,9 +86,16 @@ export class AdjustmentCell {
     return true;
   }
 
+  /** Adds a count, or replaces the version held of it by a higher one (in its place: the slots age by first sight). */
   addCount(note: CountNote): void {
+    const held = this.counts.findIndex((c) => c.countId === note.countId);
+    if (held >= 0) {
+      if (note.version <= this.counts[held]!.version) return;
+      if (note.diff === 0) this.counts.splice(held, 1);
+      else this.counts[held] = note;
+      return;
+    }
     if (note.diff === 0) return;
-    for (const c of this.counts) if (c.countId === note.countId) return;
     if (this.counts.length === COUNT_SLOTS) this.counts.shift();
     this.counts.push(note);
   }

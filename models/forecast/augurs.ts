@@ -38,6 +38,8 @@ function fitEts(values: readonly number[], horizon: number, level: number): Band
 /** Non-seasonal AutoETS; the mean of the history when it is too short or no model fits (e.g. a constant). */
 export function etsForecast(values: readonly number[], horizon: number, level: number): MethodForecast {
   if (values.length < ETS_MIN_LENGTH) return meanForecast(values, horizon, level);
+  // Outside the try: a broken install must fail loudly, not turn every forecast into a mean.
+  loadAugurs();
   try {
     return { method: 'ets', ...clampBand(fitEts(values, horizon, level)) };
   } catch {
@@ -69,6 +71,7 @@ export function mstlForecast(values: readonly number[], horizon: number, level: 
  */
 export function seasonalEtsForecast(values: readonly number[], horizon: number, level: number, season = 7, mode: 'multiplicative' | 'additive' = 'multiplicative'): MethodForecast {
   const n = values.length;
+  loadAugurs();
   const ratios = mode === 'multiplicative' ? multiplicativeSeasonalIndices(values, season) : null;
   // Dividing by a near-zero index would turn that day's noise into huge swings of the level.
   const usable = ratios && ratios.every((r) => r >= 0.05) ? ratios : null;
