@@ -139,14 +139,14 @@ export class AnomalyScoringProcessor implements Processor {
     const line: PurchaseLine = { lineId: e.line_id, vendor: e.vendor, qty: e.qty_ordered, price: e.unit_price, orderedMs: Date.parse(e.ordered_at) };
     const scored = scorePurchase(purchases, cell.adjustments.unitCost, line);
     const context: LineContext = { eventId: e.event_id, orderId: e.order_id, orderedAt: e.ordered_at };
-    const seen: SeenLine = { ...line, reasons: scored.reasons, learned: scored.learn, duplicate: scored.reasons.some(isDuplicate), context: { ...context, firstOffset: offset } };
+    const seen: SeenLine = { ...line, reasons: JSON.stringify(scored.reasons), learned: scored.learn, duplicate: scored.reasons.some(isDuplicate), context: { ...context, firstOffset: offset } };
     purchases.add(seen);
     out.emit(ANOMALY_TABLE, purchaseRow(cell, seen, scored, offset));
     if (scored.rescore) {
       // The twin was ordered later but seen first: it is the duplicate. Its row is written again
       // (the higher log_offset replaces it); what it added to the state stays as first seen.
       const twin = scored.rescore.line;
-      twin.reasons = scored.rescore.scored.reasons;
+      twin.reasons = JSON.stringify(scored.rescore.scored.reasons);
       twin.duplicate = true;
       out.emit(ANOMALY_TABLE, purchaseRow(cell, twin, scored.rescore.scored, offset));
     }
@@ -210,11 +210,11 @@ export class AnomalyScoringProcessor implements Processor {
           cell.adjustments.scored.add(r.doc_id);
           addAdjustment(cell.adjustments, this.peersOf(p, r.company), { qty: r.qty, unitCost: r.price, atMs, countId: r.related_id, user: r.actor, reason: r.reason_code, system: r.system_qty ?? NaN });
         } else {
-          const reasons = JSON.parse(r.reasons) as Reason[];
+          const duplicate = (JSON.parse(r.reasons) as Reason[]).some(isDuplicate);
           const context: LineContext & { firstOffset: number } = { eventId: r.event_id, orderId: r.related_id ?? '', orderedAt: r.occurred_at, firstOffset: r.first_offset };
           (cell.purchases ??= new PurchaseCell()).add({
             lineId: r.doc_id, vendor: r.actor, qty: r.qty, price: r.price, orderedMs: atMs,
-            reasons, learned: r.learned === 1, duplicate: reasons.some(isDuplicate), context,
+            reasons: r.reasons, learned: r.learned === 1, duplicate, context,
           });
         }
       }

@@ -34,7 +34,8 @@ export interface PurchaseLine {
 
 /** A line as the cell remembers it: enough to score it again as a duplicate. */
 export interface SeenLine extends PurchaseLine {
-  reasons: Reason[];
+  /** Its reasons as JSON: kept for every recent line of every cell, read only to rescore a twin (one string is far cheaper to hold than the objects). */
+  reasons: string;
   /** Whether its price entered the history. */
   learned: boolean;
   /** Whether it was already found to be a duplicate. */
@@ -56,6 +57,10 @@ export class PurchaseCell {
   readonly quantities = new RollingWindow(HISTORY);
   /** The last lines seen (a ring), for duplicates. */
   private readonly recent: SeenLine[] = [];
+  // What a duplicate must match, side by side in the ring's order: the scan reads two small arrays
+  // instead of chasing sixteen objects across the heap (cache misses made it the processor's cost).
+  private readonly recentQty = new Float64Array(HISTORY);
+  private readonly recentPrice = new Float64Array(HISTORY);
   private next = 0;
   /** Lines scored (each once, at its first version seen). */
   readonly scored = new Set<string>();
@@ -67,14 +72,18 @@ export class PurchaseCell {
     if (line.qty > 0) this.quantities.add(Math.log(line.qty));
     if (this.recent.length < HISTORY) this.recent.push(line);
     else this.recent[this.next] = line;
+    this.recentQty[this.next] = line.qty;
+    this.recentPrice[this.next] = line.price;
     this.next = (this.next + 1) % HISTORY;
   }
 
   /** The other line of a duplicate pair, if any (the nearest in order time). */
   twinOf(line: PurchaseLine): SeenLine | undefined {
     let best: SeenLine | undefined;
-    for (const o of this.recent) {
-      if (o.lineId === line.lineId || o.vendor !== line.vendor || o.qty !== line.qty || o.price !== line.price) continue;
+    for (let i = 0; i < this.recent.length; i++) {
+      if (this.recentQty[i] !== line.qty || this.recentPrice[i] !== line.price) continue;
+      const o = this.recent[i]!;
+      if (o.lineId === line.lineId || o.vendor !== line.vendor) continue;
       const gap = Math.abs(o.orderedMs - line.orderedMs);
       if (gap <= DUPLICATE_WINDOW_MS && (!best || gap < Math.abs(best.orderedMs - line.orderedMs))) best = o;
     }
@@ -109,7 +118,7 @@ export function scorePurchase(cell: PurchaseCell, unitCost: number, line: Purcha
   if (twin && twin.orderedMs <= line.orderedMs) {
     ev.add(1, DUPLICATE_EVIDENCE, duplicateReason(line, twin));
   } else if (twin && !twin.duplicate) {
-    const again = EvidenceBuilder.from(twin.reasons);
+    const again = EvidenceBuilder.from(JSON.parse(twin.reasons) as Reason[]);
     again.add(1, DUPLICATE_EVIDENCE, duplicateReason(twin, line));
     rescore = { line: twin, scored: again.done() };
   }
