@@ -1,39 +1,31 @@
-import { Router } from 'express';
-import { isValidInstant } from '../events/validate.js';
+import type { RequestHandler } from 'express';
 import { describeKpis } from '../kpis/describe.js';
 import type { Grain, KpiSettings } from '../kpis/kpi.js';
 import { KpiRequestError, queryKpi, type KpiRequest } from '../store/kpi-query.js';
 import type { Store } from '../store/store.js';
-import { HttpError } from './app.js';
+import { HttpError } from './http-error.js';
+import { validated } from './validate.js';
 
-/** `GET /api/v1/kpis`: the catalogue; `GET /api/v1/kpis/:name?by=&grain=&from=&to=`: one KPI by period and dimension. */
-export function kpiRouter(store: Store, settings: KpiSettings): Router {
-  const router = Router();
-  router.get('/', (_req, res) => {
+/** `GET /api/v1/kpis`: the catalogue. */
+export function kpiCatalogueHandler(): RequestHandler {
+  return (_req, res) => {
     res.json({ kpis: describeKpis() });
-  });
-  router.get('/:name', async (req, res) => {
-    const request = parseKpiQuery(req.params.name, req.query as Record<string, unknown>);
+  };
+}
+
+/** `GET /api/v1/kpis/:name?by=&grain=&from=&to=`: one KPI by period and dimension (parameters as in routes.ts; the KPI and its dimension are checked by the query). */
+export function kpiHandler(store: Store, settings: KpiSettings): RequestHandler {
+  return async (req, res) => {
+    const q = validated(res).query;
+    const request: KpiRequest = { name: req.params.name as string };
+    if (q.by !== undefined) request.by = q.by as string;
+    if (q.grain !== undefined) request.grain = q.grain as Grain;
+    if (q.from !== undefined) request.from = q.from as string;
+    if (q.to !== undefined) request.to = q.to as string;
     try {
       res.json({ kpi: request.name, by: request.by ?? 'company', grain: request.grain ?? 'day', rows: await queryKpi(store, request, settings) });
     } catch (e) {
       throw e instanceof KpiRequestError ? new HttpError(400, e.message) : e;
     }
-  });
-  return router;
-}
-
-function parseKpiQuery(name: string, q: Record<string, unknown>): KpiRequest {
-  const known = new Set(['by', 'grain', 'from', 'to']);
-  for (const key of Object.keys(q)) if (!known.has(key)) throw new HttpError(400, `unknown query parameter "${key}" (known: ${[...known].join(', ')})`);
-  const request: KpiRequest = { name };
-  for (const key of known) {
-    const v = q[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'string' || v.length === 0 || v.length > 100) throw new HttpError(400, `${key} must be one non-empty string`);
-    if ((key === 'from' || key === 'to') && !isValidInstant(v)) throw new HttpError(400, `${key} must be an ISO-8601 instant with a zone, e.g. 2025-03-01T00:00:00Z (got "${v}")`);
-    if (key === 'grain') request.grain = v as Grain;
-    else request[key as 'by' | 'from' | 'to'] = v;
-  }
-  return request;
+  };
 }

@@ -19,6 +19,13 @@ const USAGE = `usage:
   ledgerline models train --kind anomaly [--epochs 60]
   ledgerline models backtest VERSION   ·   ledgerline models promote VERSION [--kind …]   ·   ledgerline models rollback [--kind …]
                       (the model registry; every models command takes --data-dir D)
+  ledgerline alerts evaluate   ·   ledgerline alerts list [--kind K] [--status open,acknowledged] [--severity S] [--owner ROLE]
+                      [--sku X] [--warehouse W] [--since ISO] [--limit N] [--offset N] [--format json]
+  ledgerline alerts show ID   ·   ack ID [--note TEXT]   ·   assign ID --to NAME   ·   resolve ID [--reason TEXT]
+  ledgerline alerts dismiss ID --reason TEXT   ·   comment ID --text TEXT
+                      (alerts and their lifecycle; actions are recorded under $USER; every alerts command takes --data-dir D)
+  ledgerline keys create --role executive|buyer|finance|data_scientist|monitoring|admin --name N
+  ledgerline keys list   ·   ledgerline keys revoke ID          (API keys; every keys command takes --data-dir D)
   ledgerline generate --seed N --days D --skus S --warehouses W --out DIR [--start YYYY-MM-DD]
                       [--late-share 0.05] [--late-max-days 3] [--dup-share 0.005]
   ledgerline forecast --input series.csv --horizon H --out forecast.csv [--level 0.8] [--method auto]
@@ -48,6 +55,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./sql-command.js')).sqlCommand(rest, loadConfig());
     case 'models':
       return (await import('./models-command.js')).modelsCommand(rest, loadConfig());
+    case 'alerts':
+      return (await import('./alerts-command.js')).alertsCommand(rest, loadConfig());
+    case 'keys':
+      return (await import('./keys-command.js')).keysCommand(rest, loadConfig());
     case 'generate':
       return (await import('./generate-command.js')).generateCommand(rest);
     case 'forecast':

@@ -1,8 +1,11 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../api/app.js';
+import { apiOptions, createApp } from '../api/app.js';
+import { ROUTES } from '../api/routes.js';
+import { isLoopbackHost } from '../api/security.js';
 import type { Config } from '../config/config.js';
 import { kpiSettings } from '../kpis/kpi.js';
+import { alertSettings } from '../alerts/settings.js';
 import { riskSettings } from '../models/stockout-scores.js';
 import { scheduleScoring } from '../runtime/scoring-schedule.js';
 import type { Store } from '../store/store.js';
@@ -17,16 +20,22 @@ export function portFlag(value: string | undefined, config: Config): number {
 
 /**
  * Serves the HTTP API over `store` on the configured address until SIGINT or SIGTERM, scoring
- * stockout risk every LEDGERLINE_SCORING_MINUTES meanwhile.
+ * (stockout risk, learned anomaly scores) and evaluating alerts every LEDGERLINE_SCORING_MINUTES
+ * meanwhile.
  */
 export async function serveApi(store: Store, config: Config, port: number): Promise<void> {
-  const server = createApp(store, kpiSettings(config)).listen(port, config.LEDGERLINE_HOST);
+  const server = createApp(store, kpiSettings(config), apiOptions(config)).listen(port, config.LEDGERLINE_HOST);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
+  const open = config.LEDGERLINE_API_AUTH === 'auto' && isLoopbackHost(config.LEDGERLINE_HOST);
   process.stderr.write(
-    `ledgerline: serving the API on http://${config.LEDGERLINE_HOST}:${address.port} (GET /health, /api/v1/ledger, /api/v1/kpis, /api/v1/stockout-risk, /api/v1/forecasts, /api/v1/models); Ctrl-C stops\n`,
+    `ledgerline: serving the API on http://${config.LEDGERLINE_HOST}:${address.port} (${[...new Set(ROUTES.map((r) => r.path))].join(', ')}); ` +
+      (open
+        ? 'requests from this machine need no API key (LEDGERLINE_API_AUTH=auto on a loopback address; set it to required behind a proxy)'
+        : 'every request but /health and /api/v1/openapi.json needs an API key (ledgerline keys create --role ROLE --name NAME)') +
+      '; Ctrl-C stops\n',
   );
-  const scoring = scheduleScoring(store, config.LEDGERLINE_SCORING_MINUTES * 60_000, riskSettings(config));
+  const scoring = scheduleScoring(store, config.LEDGERLINE_SCORING_MINUTES * 60_000, { risk: riskSettings(config), alerts: alertSettings(config) });
   await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
   await new Promise((resolve) => server.close(resolve));
   await scoring.stop();

@@ -23,7 +23,7 @@ describe('scheduled scoring', () => {
           await new Promise((r) => setTimeout(r, 50));
         }
       };
-      const schedule = scheduleScoring(store, 300, undefined, (l) => lines.push(l));
+      const schedule = scheduleScoring(store, 300, { report: (l) => lines.push(l) });
       try {
         await waitFor(/model v0/);
         const registry = new ModelRegistry(store);

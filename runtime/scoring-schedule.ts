@@ -1,10 +1,13 @@
-import type { Store } from '../store/store.js';
-import { rescoreAnomalies } from './anomaly-rescoring.js';
+import { DEFAULT_ALERT_SETTINGS, type AlertSettings } from '../alerts/settings.js';
 import { DEFAULT_RISK_SETTINGS, type RiskSettings } from '../models/stockout-scores.js';
+import type { Store } from '../store/store.js';
+import { alertingSummary, evaluateAlerts } from './alerting-job.js';
+import { rescoreAnomalies } from './anomaly-rescoring.js';
 import { scoreStockouts, type ScoringResult } from './scoring-job.js';
 
 /**
- * Runs the scoring (stockout risk, then the learned anomaly scores) now and then every `intervalMs`
+ * Runs the scoring (stockout risk, the learned anomaly scores, then the alert rules over them) now
+ * and then every `intervalMs`
  * (0: never) until stopped; one run at a time. A run reads the promoted models afresh, so a
  * promotion applies from the next run without a restart. A failed run is reported and retried at
  * the next tick: scores age, the API keeps serving.
@@ -12,9 +15,11 @@ import { scoreStockouts, type ScoringResult } from './scoring-job.js';
 export function scheduleScoring(
   store: Store,
   intervalMs: number,
-  settings: RiskSettings = DEFAULT_RISK_SETTINGS,
-  report: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  options: { risk?: RiskSettings; alerts?: AlertSettings; report?: (line: string) => void } = {},
 ): { stop(): Promise<void> } {
+  const settings = options.risk ?? DEFAULT_RISK_SETTINGS;
+  const alertSettings = options.alerts ?? DEFAULT_ALERT_SETTINGS;
+  const report = options.report ?? ((l: string) => process.stderr.write(`${l}\n`));
   if (intervalMs <= 0) return { stop: async () => {} };
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -24,6 +29,7 @@ export function scheduleScoring(
       if (result) report(`ledgerline: scored ${result.cells} SKU×warehouse cells as of ${result.as_of} with forecast model v${result.model_version} (${result.at_risk} at risk ≥ 0.5) in ${result.seconds} s`);
       const anomalies = await rescoreAnomalies(store);
       if (anomalies?.documents) report(`ledgerline: applied anomaly model v${anomalies.model_version} to ${anomalies.documents} new documents`);
+      report(alertingSummary(await evaluateAlerts(store, alertSettings)));
     } catch (e) {
       report(`ledgerline: scoring failed, retrying in ${Math.max(1, Math.round(intervalMs / 60_000))} min: ${(e as Error).message}`);
     }

@@ -1,0 +1,264 @@
+/**
+ * The route table: every endpoint of the HTTP API with its method, path, the roles that may call it
+ * and the schema of its request. It is the single source of truth — `app.ts` mounts exactly these
+ * routes (each with its role check and validation), `openapi.ts` generates the OpenAPI document from
+ * it, `api-doc.ts` generates docs/api.md, and the security tests generate their cases from it. A
+ * route that is not in the table cannot be reached.
+ *
+ * Adding an endpoint: add an entry here, then its handler under the same `id` in `app.ts`'s handler
+ * record (the compiler refuses a table entry without a handler). Handlers read validated parameters
+ * from `validated(res)` (see validate.ts).
+ *
+ * This module is data only (no store, no express): the docs generator and tests load it cheaply.
+ */
+import { Type, type TObject } from '@sinclair/typebox';
+import type { DocumentKind } from '../models/anomaly/autoencoder.js';
+import { GRAINS } from '../kpis/kpi.js';
+
+export const ROLES = ['executive', 'buyer', 'finance', 'data_scientist', 'monitoring', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_DESCRIPTIONS: Record<Role, string> = {
+  executive: 'KPIs and the ledger (the dashboards).',
+  buyer: 'Stockout risk and demand forecasts (supplier and stockout alerts).',
+  finance: 'Anomalous adjustments and purchases (three-way-match alerts).',
+  data_scientist: 'The model registry, forecasts and anomaly scores.',
+  // A scraper's key should not be able to read business data or create keys: least privilege.
+  monitoring: 'Prometheus metrics only (a scraper\'s key).',
+  admin: 'Everything, API keys included.',
+};
+
+/** A query parameter as it arrives (a string), with the type it must convert to. */
+export type QueryParam =
+  | {
+      type: 'string';
+      description: string;
+      required?: boolean;
+      /** Default 200. */
+      maxLength?: number;
+      /** `date-time`: an ISO-8601 instant with a zone (events/validate.ts `isValidInstant`). */
+      format?: 'date-time';
+      enum?: readonly string[];
+    }
+  | { type: 'integer' | 'number'; description: string; required?: boolean; minimum: number; maximum: number };
+
+export type HttpMethod = 'get' | 'post' | 'delete';
+
+export interface Route {
+  /** Unique; the OpenAPI operationId and the key of the handler in app.ts. */
+  readonly id: string;
+  readonly method: HttpMethod;
+  /** Express syntax: `:name` segments are path parameters. */
+  readonly path: string;
+  readonly tag: string;
+  readonly summary: string;
+  /** `public`: no key needed; otherwise the roles that may call it (admin always among them). */
+  readonly access: 'public' | readonly Role[];
+  readonly pathParams?: Readonly<Record<string, { description: string; maxLength?: number }>>;
+  readonly query?: Readonly<Record<string, QueryParam>>;
+  /** A JSON body (Content-Type: application/json), validated against this schema. */
+  readonly body?: TObject;
+  readonly response: { readonly status: 200 | 201; readonly description: string; readonly contentType?: 'application/json' | 'text/plain' };
+}
+
+/** `roles('buyer')` → buyer and admin: admin may call everything. */
+function roles(...allowed: Exclude<Role, 'admin'>[]): readonly Role[] {
+  return [...allowed, 'admin'];
+}
+
+/** Identity: keeps the route ids as literal types, so a missing or unknown handler is a type error. */
+function defineRoutes<const T extends readonly Route[]>(routes: T): T {
+  return routes;
+}
+
+const MAX_ROWS = 100_000;
+const sku = { type: 'string', description: 'Only this SKU.' } as const;
+const warehouse = { type: 'string', description: 'Only this warehouse.' } as const;
+const limit = (max: number, what: string) => ({ type: 'integer', minimum: 1, maximum: max, description: `At most this many ${what}.` }) as const;
+const instant = (description: string) => ({ type: 'string', format: 'date-time', description }) as const;
+
+export const KEY_ID_PATTERN = '^llk_[0-9a-f]{12}$';
+
+export const ROUTES = defineRoutes([
+  {
+    id: 'health',
+    method: 'get',
+    path: '/health',
+    tag: 'operations',
+    summary: 'Liveness: 200 while the process serves.',
+    access: 'public',
+    response: { status: 200, description: '`{"status": "ok"}`' },
+  },
+  {
+    id: 'metrics',
+    method: 'get',
+    path: '/metrics',
+    tag: 'operations',
+    summary: 'Prometheus metrics (text exposition format 0.0.4): requests and their latency per route and status, dead letters, events logged, keys.',
+    access: roles('monitoring'),
+    response: { status: 200, description: 'Prometheus text exposition format.', contentType: 'text/plain' },
+  },
+  {
+    id: 'openapi',
+    method: 'get',
+    path: '/api/v1/openapi.json',
+    tag: 'operations',
+    // Public: it says what any copy of the code says, and API tools fetch it without credentials.
+    summary: 'This API as an OpenAPI 3.1 document, generated from the route table.',
+    access: 'public',
+    response: { status: 200, description: 'The OpenAPI 3.1 document.' },
+  },
+  {
+    id: 'ledger',
+    method: 'get',
+    path: '/api/v1/ledger',
+    tag: 'ledger',
+    summary: 'Stock per SKU × location — on hand, reserved, in transit, quarantined, available — live or as of a past instant (event time).',
+    access: roles('executive'),
+    query: {
+      as_of: instant('The ledger as of this instant (event time), e.g. 2025-03-01T00:00:00Z; live when absent.'),
+      sku,
+      location: { type: 'string', description: 'Only this location, e.g. WH1/Stock.' },
+      warehouse,
+      limit: limit(MAX_ROWS, 'rows'),
+    },
+    response: { status: 200, description: '`{"as_of", "rows": [{company, sku, warehouse, location, on_hand, reserved, in_transit, quarantined, available}]}`' },
+  },
+  {
+    id: 'kpiCatalogue',
+    method: 'get',
+    path: '/api/v1/kpis',
+    tag: 'kpis',
+    summary: 'The KPI catalogue: every KPI with its definition, formula, dimensions, grains and edge cases.',
+    access: roles('executive'),
+    response: { status: 200, description: '`{"kpis": [{name, title, definition, formula, period, dimensions, grains, edge_cases}]}`' },
+  },
+  {
+    id: 'kpi',
+    method: 'get',
+    path: '/api/v1/kpis/:name',
+    tag: 'kpis',
+    summary: 'One KPI by period and dimension.',
+    access: roles('executive'),
+    pathParams: { name: { description: 'The KPI, e.g. otif_line (see GET /api/v1/kpis).', maxLength: 100 } },
+    query: {
+      by: { type: 'string', maxLength: 100, description: 'Dimension to break the KPI down by (default company; the KPI\'s `dimensions`).' },
+      grain: { type: 'string', enum: GRAINS, description: 'Period: day (default) or week (starting Monday, UTC).' },
+      from: instant('Only the UTC days overlapping [from, to).'),
+      to: instant('Only the UTC days overlapping [from, to).'),
+    },
+    response: { status: 200, description: '`{"kpi", "by", "grain", "rows": [{period, dimension, numerator, denominator, value}]}`' },
+  },
+  {
+    id: 'stockoutRisk',
+    method: 'get',
+    path: '/api/v1/stockout-risk',
+    tag: 'models',
+    summary: 'Stockout risk of the latest scoring run, riskiest first, with days of cover and a suggested order.',
+    access: roles('buyer'),
+    query: {
+      warehouse,
+      sku,
+      min_risk: { type: 'number', minimum: 0, maximum: 1, description: 'Only cells with at least this probability of a stockout.' },
+      limit: limit(MAX_ROWS, 'rows'),
+    },
+    response: { status: 200, description: '`{"rows": [{company, sku, warehouse, as_of, horizon_days, risk, days_of_cover, expected_stockout_day, suggested_order_qty, …}]}`' },
+  },
+  {
+    id: 'forecasts',
+    method: 'get',
+    path: '/api/v1/forecasts',
+    tag: 'models',
+    summary: 'The daily demand forecast of the latest scoring run with its interval, per SKU and warehouse.',
+    access: roles('buyer', 'data_scientist'),
+    query: { sku: { ...sku, required: true, description: 'The SKU (forecasts are per SKU and warehouse).' }, warehouse },
+    response: { status: 200, description: '`{"rows": [{company, sku, warehouse, as_of, day, mean, lower, upper, level, method, model_version}]}`' },
+  },
+  {
+    id: 'anomalies',
+    method: 'get',
+    path: '/api/v1/anomalies',
+    tag: 'models',
+    summary: 'Scored inventory adjustments and purchase lines, most anomalous first, with the reasons behind each score.',
+    access: roles('finance', 'data_scientist'),
+    query: {
+      kind: { type: 'string', enum: ['adjustment', 'purchase'] satisfies DocumentKind[], description: 'Only this kind of document.' },
+      warehouse,
+      sku,
+      min_score: { type: 'number', minimum: 0, maximum: 1, description: 'Only documents scoring at least this.' },
+      limit: limit(MAX_ROWS, 'documents (default 1000)'),
+    },
+    response: { status: 200, description: '`{"model_version", "rows": [{company, kind, doc_id, sku, warehouse, occurred_at, score, reasons, …}]}`' },
+  },
+  {
+    id: 'models',
+    method: 'get',
+    path: '/api/v1/models',
+    tag: 'models',
+    summary: 'Every version in the model registry (forecast and anomaly) with its status and metrics.',
+    access: roles('data_scientist'),
+    response: { status: 200, description: '`{"versions": [{kind, version, status, spec, train_from, train_to, metrics, …}]}`' },
+  },
+  {
+    id: 'listKeys',
+    method: 'get',
+    path: '/api/v1/keys',
+    tag: 'keys',
+    summary: 'Every API key (id, role, name, who created it and when, revoked or not) — never the key itself.',
+    access: roles(),
+    response: { status: 200, description: '`{"keys": [{id, role, name, created_at, created_by, revoked_at, revoked_by}]}`' },
+  },
+  {
+    id: 'createKey',
+    method: 'post',
+    path: '/api/v1/keys',
+    tag: 'keys',
+    summary: 'Creates an API key; the response is the only time the key is shown.',
+    access: roles(),
+    body: Type.Object(
+      {
+        role: Type.Union(
+          ROLES.map((r) => Type.Literal(r)),
+          { description: 'What the key may do (see the roles).' },
+        ),
+        name: Type.String({ minLength: 1, maxLength: 200, description: 'Who or what uses the key, e.g. "buyer dashboard".' }),
+      },
+      { additionalProperties: false },
+    ),
+    response: { status: 201, description: '`{"id", "key", "role", "name", "created_at", "created_by"}`: `key` goes in `Authorization: Bearer <key>`.' },
+  },
+  {
+    id: 'revokeKey',
+    method: 'delete',
+    path: '/api/v1/keys/:id',
+    tag: 'keys',
+    summary: 'Revokes an API key at once (a key revoked already stays revoked as it was).',
+    access: roles(),
+    pathParams: { id: { description: 'The key id (its public prefix), e.g. llk_0123456789ab.', maxLength: 16 } },
+    response: { status: 200, description: '`{"id", "role", "name", "revoked_at", "revoked_by", …}`' },
+  },
+] as const);
+
+export type RouteId = (typeof ROUTES)[number]['id'];
+
+/** The roles that may call `route` (every role for a public one). */
+export function allowedRoles(route: Route): readonly Role[] {
+  return route.access === 'public' ? ROLES : route.access;
+}
+
+/** `/api/v1/kpis/:name` → `/api/v1/kpis/{name}`. */
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+}
+
+/** The names of the `:name` segments of an express path. */
+export function pathParamNames(path: string): string[] {
+  return [...path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
+}
+
+/** Whether a request path (no query) matches a route path: `:x` matches one non-empty segment; a trailing slash is ignored, as express does. */
+export function pathMatches(routePath: string, requestPath: string): boolean {
+  const want = routePath.split('/');
+  const got = requestPath.replace(/(.)\/$/, '$1').split('/');
+  return want.length === got.length && want.every((w, i) => (w.startsWith(':') ? got[i]!.length > 0 : w === got[i]));
+}
