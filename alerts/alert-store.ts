@@ -98,17 +98,20 @@ export interface AlertQuery {
 
 const SEVERITY_RANK = `multiIf(severity = 'critical', 0, severity = 'high', 1, severity = 'medium', 2, 3)`;
 
-export class AlertStore {
-  // Above every seq this process has seen or written, and above the clock in µs: a new row of an
-  // alert replaces the one it was made from, whichever process wrote that one.
-  private lastSeq = 0;
+// Above every seq this process has seen or written, and above the clock in µs: a new row of an
+// alert replaces the one it was made from, whichever process wrote that one. One counter for the
+// process, not per store object: the engine and the API's service each have one, and two events
+// with the same seq would look like one to a stream resuming by Last-Event-ID or a webhook receiver
+// deduplicating by event id.
+let lastSeq = 0;
 
+export class AlertStore {
   constructor(readonly store: Store) {}
 
   /** A seq greater than any this process wrote and than `after`. */
   nextSeq(after = 0): number {
-    this.lastSeq = Math.max(this.lastSeq + 1, Date.now() * 1000, after + 1);
-    return this.lastSeq;
+    lastSeq = Math.max(lastSeq + 1, Date.now() * 1000, after + 1);
+    return lastSeq;
   }
 
   async get(id: string): Promise<Alert | undefined> {
@@ -162,6 +165,32 @@ export class AlertStore {
     return rows.map((r) => ({ ...r, seq: Number(r.seq), details: JSON.parse(r.details) as Record<string, unknown> }));
   }
 
+  /**
+   * Every stored version of the alerts written with a seq above `after`, unmerged (no FINAL): a
+   * reader that keeps the highest seq per alert_id ends with what FINAL would give. For an in-memory
+   * copy of the table kept up to date by polling (api/alert-feed.ts).
+   */
+  async versionsAfter(after: number): Promise<Alert[]> {
+    const rows = await this.store.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM (SELECT * FROM alerts WHERE seq > {after:UInt64})`, { after: String(Math.max(0, Math.trunc(after))) });
+    return rows.map((r) => this.seen(fromRow(r)));
+  }
+
+  /** Every alert as it stands (FINAL), closed ones included. */
+  async all(): Promise<Alert[]> {
+    const rows = await this.store.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts FINAL`);
+    return rows.map((r) => this.seen(fromRow(r)));
+  }
+
+  /** Audit events of every alert with `after` < seq ≤ `upTo`, in seq order, at most `limit`: the trail as a stream. */
+  async eventsBetween(after: number, upTo: number, limit: number): Promise<AlertEvent[]> {
+    const rows = await this.store.query<Omit<AlertEvent, 'details' | 'seq'> & { details: string; seq_text: string }>(
+      `SELECT alert_id, kind, toString(seq) AS seq_text, ${ISO('at')} AS at, actor, action, from_status, to_status, details
+       FROM alert_events WHERE seq > {after:UInt64} AND seq <= {upTo:UInt64} ORDER BY seq LIMIT ${Math.max(1, Math.trunc(limit))}`,
+      { after: String(Math.max(0, Math.trunc(after))), upTo: String(Math.max(0, Math.trunc(upTo))) },
+    );
+    return rows.map(({ seq_text, ...r }) => ({ ...r, seq: Number(seq_text), details: JSON.parse(r.details) as Record<string, unknown> }));
+  }
+
   /** Writes new versions of alerts and their events: the alerts first, so an event never names a state not stored. */
   async write(alerts: readonly Alert[], events: readonly AlertEvent[]): Promise<void> {
     if (alerts.length) await this.store.insert('alerts', alerts.map(toRow));
@@ -169,7 +198,7 @@ export class AlertStore {
   }
 
   private seen(a: Alert): Alert {
-    this.lastSeq = Math.max(this.lastSeq, a.seq);
+    lastSeq = Math.max(lastSeq, a.seq);
     return a;
   }
 }

@@ -1,7 +1,12 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { loadConfig, type Config } from '../config/config.js';
 import type { KpiSettings } from '../kpis/kpi.js';
+import { AlertService } from '../alerts/alert-service.js';
+import { AlertError, type AlertErrorCode } from '../alerts/lifecycle.js';
 import type { Store } from '../store/store.js';
+import { AlertFeed, DEFAULT_FEED_OPTIONS, type AlertFeedOptions } from './alert-feed.js';
+import { AlertStreams, DEFAULT_STREAM_OPTIONS, type AlertStreamOptions } from './alert-stream.js';
+import { alertsHandlers } from './alerts-route.js';
 import { HttpError } from './http-error.js';
 import { kpiCatalogueHandler, kpiHandler } from './kpi-route.js';
 import { keysHandlers } from './keys-route.js';
@@ -32,7 +37,20 @@ export interface ApiOptions {
   metrics: Metrics;
   /** The keys the requests are checked against (default: the store's). */
   keys: ApiKeys;
+  /** How the alert list and stream follow the store (tests shorten the waits). */
+  alerts: Partial<Omit<AlertFeedOptions, 'log'> & AlertStreamOptions>;
 }
+
+/** The app, with what must be stopped before its server can close. */
+export interface ApiApp extends express.Express {
+  /**
+   * Ends the alert streams and stops the alert poller. Call it before `server.close()`, which waits
+   * for every open connection: a stream would keep it waiting for as long as its client stays.
+   */
+  closeStreams(): void;
+}
+
+const ALERT_ERROR_STATUS: Record<AlertErrorCode, number> = { not_found: 404, invalid_transition: 409, invalid_request: 400 };
 
 /** The API settings of a configuration. */
 export function apiOptions(config: Config): Pick<ApiOptions, 'auth' | 'host' | 'ratePerSecond' | 'rateBurst' | 'maxBodyBytes' | 'logLevel'> {
@@ -51,12 +69,13 @@ export function apiOptions(config: Config): Pick<ApiOptions, 'auth' | 'host' | '
  * rate limit and request validation. Without options it has the default settings and is meant for
  * a loopback listener (tests, benchmarks); `serveApi` passes the configured ones.
  */
-export function createApp(store: Store, settings: KpiSettings, options: Partial<ApiOptions> = {}): express.Express {
+export function createApp(store: Store, settings: KpiSettings, options: Partial<ApiOptions> = {}): ApiApp {
   const o: ApiOptions = {
     ...apiOptions(loadConfig({})),
     log: (line) => process.stderr.write(`${line}\n`),
     metrics: new Metrics(),
     keys: new ApiKeys(store),
+    alerts: {},
     ...options,
   };
   const log = (line: string) => o.log(redactSecrets(line));
@@ -69,6 +88,15 @@ export function createApp(store: Store, settings: KpiSettings, options: Partial<
   for (const reason of ['missing', 'malformed', 'unknown', 'revoked']) authFailures.inc({ reason }, 0);
   rateLimited.inc({}, 0);
   addStoreMetrics(metrics, store, keys);
+
+  // One feed and one set of streams per app: however many clients list or stream, one poller reads the store.
+  const feed = new AlertFeed(store, { ...DEFAULT_FEED_OPTIONS, ...o.alerts, log });
+  const streamSent = metrics.counter('ledgerline_alert_stream_events_total', 'Alert events written to server-sent event streams (one per event and client).');
+  const streamDropped = metrics.counter('ledgerline_alert_stream_dropped_total', 'Alert streams closed because their client fell more than a buffer behind (it resumes with Last-Event-ID).');
+  const streams = new AlertStreams(feed, { ...DEFAULT_STREAM_OPTIONS, ...o.alerts }, { sent: streamSent, dropped: streamDropped });
+  streamSent.inc({}, 0);
+  streamDropped.inc({}, 0);
+  metrics.collect(() => [{ name: 'ledgerline_alert_stream_clients', help: 'Clients connected to GET /api/v1/alerts/stream.', type: 'gauge', value: streams.size }]);
 
   const handlers: Record<RouteId, RequestHandler> = {
     health: (_req, res) => {
@@ -85,6 +113,7 @@ export function createApp(store: Store, settings: KpiSettings, options: Partial<
     kpi: kpiHandler(store, settings),
     ...modelsHandlers(store),
     ...keysHandlers(keys),
+    ...alertsHandlers(new AlertService(store), feed, streams),
   };
 
   const app = express();
@@ -93,6 +122,8 @@ export function createApp(store: Store, settings: KpiSettings, options: Partial<
     const start = process.hrtime.bigint();
     res.set('X-Content-Type-Options', 'nosniff');
     res.on('finish', () => {
+      // A stream is measured by the ledgerline_alert_stream_* metrics: its duration is its client's, not the server's.
+      if (res.locals.untimed === true) return;
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const route = (res.locals.route as Route | undefined)?.path ?? 'unmatched';
       const labels = { method: req.method, route, status: String(res.statusCode) };
@@ -140,15 +171,21 @@ export function createApp(store: Store, settings: KpiSettings, options: Partial<
       res.end();
       return;
     }
-    res.status(status).set(headers).json({ error: message });
+    res.status(status).set(headers).json({ error: message, ...(err instanceof AlertError ? { code: err.code } : {}) });
   });
-  return app;
+  return Object.assign(app, {
+    closeStreams: () => {
+      streams.close();
+      feed.close();
+    },
+  });
 }
 
 /** The status, client message and headers for an error raised while answering. */
 function describeError(err: unknown, maxBodyBytes: number): { status: number; message: string; headers: Record<string, string> } {
   if (err instanceof HttpError) return { status: err.status, message: err.message, headers: { ...err.headers } };
   if (err instanceof ApiKeyError) return { status: 400, message: err.message, headers: {} };
+  if (err instanceof AlertError) return { status: ALERT_ERROR_STATUS[err.code], message: err.message, headers: {} };
   const e = err as { type?: unknown; status?: unknown; expose?: unknown };
   switch (e?.type) {
     case 'entity.too.large':

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../cli/open-store.js';
 import { goodEvents } from '../fixtures/malformed.js';
@@ -37,7 +38,10 @@ beforeAll(async () => {
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  close = () => server.close();
+  close = () => {
+    app.closeStreams();
+    server.close();
+  };
 });
 
 afterAll(async () => {
@@ -129,6 +133,14 @@ describe('OpenAPI document', () => {
     const stack = (app as unknown as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }).router.stack;
     const mounted = stack.filter((l) => l.route).flatMap((l) => Object.keys(l.route!.methods).filter((m) => m !== '_all').map((m) => `${m.toUpperCase()} ${l.route!.path}`));
     expect(mounted.sort()).toEqual(routes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort());
+  });
+
+  it('shows an example body for every route with a body, valid against its schema (the security tests send it)', () => {
+    for (const r of routes.filter((x) => x.body)) {
+      const examples = (r.body as { examples?: unknown[] }).examples;
+      expect(examples?.length, r.id).toBeGreaterThan(0);
+      for (const e of examples!) expect(Value.Check(r.body!, e), `${r.id}: ${JSON.stringify(e)}`).toBe(true);
+    }
   });
 
   it('offers the choices the code accepts', () => {

@@ -24,10 +24,8 @@ function operation(route: Route): Json {
     })),
     ...Object.entries(route.query ?? {}).map(([name, p]) => ({ name, in: 'query', required: p.required === true, description: p.description, schema: querySchema(p) })),
   ];
-  const ok: Json =
-    route.response.contentType === 'text/plain'
-      ? { description: route.response.description, content: { 'text/plain': { schema: { type: 'string' } } } }
-      : { description: route.response.description, content: { 'application/json': { schema: { type: 'object' } } } };
+  const type = route.response.contentType ?? 'application/json';
+  const ok: Json = { description: route.response.description, content: { [type]: { schema: { type: type === 'application/json' ? 'object' : 'string' } } } };
   const responses: Json = { [String(route.response.status)]: ok };
   if (parameters.length || route.body) responses['400'] = errorResponse('A parameter or the body is invalid; `error` says which and what is accepted.');
   if (route.access !== 'public') {
@@ -50,7 +48,8 @@ function operation(route: Route): Json {
     ...(route.access === 'public' ? { security: [] } : {}),
     'x-roles': route.access === 'public' ? 'public' : [...allowedRoles(route)],
     ...(parameters.length ? { parameters } : {}),
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
+    // A body without required fields may be left out (validate.ts): POST …/ack with nothing to say.
+    ...(route.body ? { requestBody: { required: ((route.body.required as string[] | undefined) ?? []).length > 0, content: { 'application/json': { schema: route.body } } } } : {}),
     responses,
   };
 }
@@ -64,7 +63,7 @@ export function openApiDocument(routes: readonly Route[] = ROUTES, version = '0.
       title: 'Ledgerline API',
       version,
       description:
-        'Stock ledger, KPIs, forecasts, stockout risk and anomaly scores of Ledgerline. Every endpoint but the public ones needs an API key ' +
+        'Stock ledger, KPIs, forecasts, stockout risk, anomaly scores and alerts of Ledgerline. Every endpoint but the public ones needs an API key ' +
         '(`Authorization: Bearer <key>` or `X-API-Key: <key>`) whose role may call it. Roles: ' +
         ROLES.map((r) => `${r} — ${ROLE_DESCRIPTIONS[r]}`).join(' '),
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
@@ -80,7 +79,14 @@ export function openApiDocument(routes: readonly Route[] = ROUTES, version = '0.
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
       },
       schemas: {
-        Error: { type: 'object', required: ['error'], properties: { error: { type: 'string', description: 'What went wrong and what to do.' } } },
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: { type: 'string', description: 'What went wrong and what to do.' },
+            code: { type: 'string', enum: ['not_found', 'invalid_transition', 'invalid_request'], description: 'For an alert refused by its lifecycle: 404 not_found, 409 invalid_transition, 400 invalid_request.' },
+          },
+        },
       },
     },
   };

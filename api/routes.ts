@@ -14,18 +14,21 @@
 import { Type, type TObject } from '@sinclair/typebox';
 import type { DocumentKind } from '../models/anomaly/autoencoder.js';
 import { GRAINS } from '../kpis/kpi.js';
+import { ALERT_KINDS, OWNER_ROLES, SEVERITIES } from '../alerts/alert.js';
 
 export const ROLES = ['executive', 'buyer', 'finance', 'data_scientist', 'monitoring', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
-  executive: 'KPIs and the ledger (the dashboards).',
-  buyer: 'Stockout risk and demand forecasts (supplier and stockout alerts).',
-  finance: 'Anomalous adjustments and purchases (three-way-match alerts).',
+  // Reading every alert but acting on none: open exceptions and their age are a dashboard figure,
+  // and who handles an alert is for the role that owns it.
+  executive: 'KPIs, the ledger and every alert, read-only (the dashboards).',
+  buyer: 'Stockout risk and demand forecasts; the alerts owned by buyer (stockout risk, late suppliers, negative stock, purchase quantities): read and act on them.',
+  finance: 'Anomalous adjustments and purchases; the alerts owned by finance (anomalous adjustments, duplicate or mispriced purchases, bill mismatches): read and act on them.',
   data_scientist: 'The model registry, forecasts and anomaly scores.',
   // A scraper's key should not be able to read business data or create keys: least privilege.
   monitoring: 'Prometheus metrics only (a scraper\'s key).',
-  admin: 'Everything, API keys included.',
+  admin: 'Everything, API keys and every alert included.',
 };
 
 /** A query parameter as it arrives (a string), with the type it must convert to. */
@@ -58,7 +61,7 @@ export interface Route {
   readonly query?: Readonly<Record<string, QueryParam>>;
   /** A JSON body (Content-Type: application/json), validated against this schema. */
   readonly body?: TObject;
-  readonly response: { readonly status: 200 | 201; readonly description: string; readonly contentType?: 'application/json' | 'text/plain' };
+  readonly response: { readonly status: 200 | 201; readonly description: string; readonly contentType?: 'application/json' | 'text/plain' | 'text/event-stream' };
 }
 
 /** `roles('buyer')` → buyer and admin: admin may call everything. */
@@ -78,6 +81,14 @@ const limit = (max: number, what: string) => ({ type: 'integer', minimum: 1, max
 const instant = (description: string) => ({ type: 'string', format: 'date-time', description }) as const;
 
 export const KEY_ID_PATTERN = '^llk_[0-9a-f]{12}$';
+
+/** Who may read alerts: a role sees the alerts it owns (executive and admin: all of them; enforced by the handlers). */
+const ALERT_READERS = roles('executive', 'buyer', 'finance');
+/** Who may act on alerts: a role acts on the alerts it owns (admin: on all). */
+const ALERT_ACTORS = roles('buyer', 'finance');
+const alertIdParam = { id: { description: 'The alert id, e.g. stockout_risk-0123456789abcdef (GET /api/v1/alerts lists them).', maxLength: 64 } } as const;
+const note = (description: string) => Type.String({ minLength: 1, maxLength: 4000, description });
+const ALERT_RESPONSE = '`{alert_id, kind, severity, owner_role, status, title, subject, evidence, assignee, acknowledged_at, acknowledged_by, resolved_at, resolved_by, resolution, first_seen, last_seen, occurrences, seq, …}`: the alert after the action.';
 
 export const ROUTES = defineRoutes([
   {
@@ -223,7 +234,7 @@ export const ROUTES = defineRoutes([
         ),
         name: Type.String({ minLength: 1, maxLength: 200, description: 'Who or what uses the key, e.g. "buyer dashboard".' }),
       },
-      { additionalProperties: false },
+      { additionalProperties: false, examples: [{ role: 'buyer', name: 'buyer dashboard' }] },
     ),
     response: { status: 201, description: '`{"id", "key", "role", "name", "created_at", "created_by"}`: `key` goes in `Authorization: Bearer <key>`.' },
   },
@@ -236,6 +247,107 @@ export const ROUTES = defineRoutes([
     access: roles(),
     pathParams: { id: { description: 'The key id (its public prefix), e.g. llk_0123456789ab.', maxLength: 16 } },
     response: { status: 200, description: '`{"id", "role", "name", "revoked_at", "revoked_by", …}`' },
+  },
+  {
+    id: 'listAlerts',
+    method: 'get',
+    path: '/api/v1/alerts',
+    tag: 'alerts',
+    summary: 'Alerts, most severe first, then most recently seen, with their evidence; paged. buyer and finance see the alerts their role owns, executive and admin all.',
+    access: ALERT_READERS,
+    query: {
+      kind: { type: 'string', enum: ALERT_KINDS, description: 'Only this kind of alert.' },
+      status: { type: 'string', maxLength: 100, description: 'Only these statuses, comma-separated: open, acknowledged, resolved, dismissed (e.g. open,acknowledged for the live ones).' },
+      severity: { type: 'string', enum: SEVERITIES, description: 'Only this severity.' },
+      owner_role: { type: 'string', enum: OWNER_ROLES, description: 'Only the alerts this role owns (buyer and finance: their own role only).' },
+      warehouse,
+      sku,
+      vendor: { type: 'string', description: 'Only alerts about this vendor.' },
+      assignee: { type: 'string', description: 'Only alerts assigned to this person.' },
+      since: instant('Only alerts seen (last_seen) at or after this instant, e.g. 2025-03-01T00:00:00Z.'),
+      limit: limit(1000, 'alerts (default 100)'),
+      offset: { type: 'integer', minimum: 0, maximum: 1_000_000, description: 'Alerts to skip (paging; default 0).' },
+    },
+    response: { status: 200, description: '`{"total", "offset", "limit", "alerts": [{alert_id, kind, severity, owner_role, status, title, subject, evidence, assignee, first_seen, last_seen, …}]}`: `total` counts every match before paging.' },
+  },
+  {
+    // Before /alerts/:id: express matches in table order, and "stream" is not an alert id.
+    id: 'alertStream',
+    method: 'get',
+    path: '/api/v1/alerts/stream',
+    tag: 'alerts',
+    summary:
+      'Server-sent events: every audit event of the alerts the caller may see (id: its seq, event: the action, data: the event with the alert as it stands), live, about a second behind. Reconnecting with Last-Event-ID (or ?since) resumes after that event; a comment line every 15 s keeps the connection up.',
+    access: ALERT_READERS,
+    query: {
+      since: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Resume after this seq (an event id), as Last-Event-ID does (which wins when both are sent); default: from now.' },
+    },
+    response: { status: 200, description: '`text/event-stream`: `id: <seq>`, `event: opened|updated|reopened|cleared|acknowledged|assigned|commented|resolved|dismissed`, `data: {alert_id, kind, seq, at, actor, action, from_status, to_status, details, alert}`.', contentType: 'text/event-stream' },
+  },
+  {
+    id: 'getAlert',
+    method: 'get',
+    path: '/api/v1/alerts/:id',
+    tag: 'alerts',
+    summary: "One alert with its evidence and its audit trail (who did what, when). 404 for an alert the caller's role does not own (executive and admin: any).",
+    access: ALERT_READERS,
+    pathParams: alertIdParam,
+    response: { status: 200, description: '`{alert_id, kind, severity, owner_role, status, subject, evidence, …, "history": [{seq, at, actor, action, from_status, to_status, details}]}`' },
+  },
+  {
+    id: 'acknowledgeAlert',
+    method: 'post',
+    path: '/api/v1/alerts/:id/ack',
+    tag: 'alerts',
+    summary: "Acknowledges an open alert (open → acknowledged), recorded under the caller's key; 409 when it is not open. The body may be left out.",
+    access: ALERT_ACTORS,
+    pathParams: alertIdParam,
+    body: Type.Object({ note: Type.Optional(note('A note for the trail, e.g. "looking into it".')) }, { additionalProperties: false, examples: [{ note: 'checking with the warehouse' }] }),
+    response: { status: 200, description: ALERT_RESPONSE },
+  },
+  {
+    id: 'assignAlert',
+    method: 'post',
+    path: '/api/v1/alerts/:id/assign',
+    tag: 'alerts',
+    summary: 'Gives an open or acknowledged alert to someone (its status does not change); 409 when it is closed or already theirs.',
+    access: ALERT_ACTORS,
+    pathParams: alertIdParam,
+    body: Type.Object({ assignee: Type.String({ minLength: 1, maxLength: 200, description: 'Who handles it: a user name or an address.' }) }, { additionalProperties: false, examples: [{ assignee: 'maria' }] }),
+    response: { status: 200, description: ALERT_RESPONSE },
+  },
+  {
+    id: 'resolveAlert',
+    method: 'post',
+    path: '/api/v1/alerts/:id/resolve',
+    tag: 'alerts',
+    summary: 'Resolves an open or acknowledged alert; 409 when it is closed already. The body may be left out.',
+    access: ALERT_ACTORS,
+    pathParams: alertIdParam,
+    body: Type.Object({ resolution: Type.Optional(note('What was done, e.g. "PO 4711 placed" (default "resolved").')) }, { additionalProperties: false, examples: [{ resolution: 'PO 4711 placed with the vendor' }] }),
+    response: { status: 200, description: ALERT_RESPONSE },
+  },
+  {
+    id: 'dismissAlert',
+    method: 'post',
+    path: '/api/v1/alerts/:id/dismiss',
+    tag: 'alerts',
+    summary: 'Closes an open or acknowledged alert as needing no action, with the reason (required); 409 when it is closed already.',
+    access: ALERT_ACTORS,
+    pathParams: alertIdParam,
+    body: Type.Object({ reason: note('Why it needs no action: what the next reader needs to know.') }, { additionalProperties: false, examples: [{ reason: 'SKU being phased out' }] }),
+    response: { status: 200, description: ALERT_RESPONSE },
+  },
+  {
+    id: 'commentAlert',
+    method: 'post',
+    path: '/api/v1/alerts/:id/comment',
+    tag: 'alerts',
+    summary: 'Adds a comment to the trail of an alert, in any status; the alert itself is unchanged.',
+    access: ALERT_ACTORS,
+    pathParams: alertIdParam,
+    body: Type.Object({ text: note('The comment.') }, { additionalProperties: false, examples: [{ text: 'vendor confirmed delivery for Friday' }] }),
+    response: { status: 201, description: '`{alert_id, kind, seq, at, actor, action: "commented", from_status, to_status, details: {text}}`: the event added.' },
   },
 ] as const);
 

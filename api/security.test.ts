@@ -15,6 +15,7 @@ import { kpiSettings } from '../kpis/kpi.js';
 import type { ChdbStore } from '../store/chdb-store.js';
 import type { Store } from '../store/store.js';
 import { runInputs, tempDir, testConfig } from '../testing/harness.js';
+import { writeTestAlert } from '../testing/alert-fixtures.js';
 import { createApp, type ApiOptions } from './app.js';
 import { ApiKeys, redactSecrets } from './keys.js';
 import { allowedRoles, ROLES, ROUTES, type Role, type Route } from './routes.js';
@@ -33,23 +34,40 @@ const servers: Array<() => void> = [];
 const MAX_BODY = 2048;
 
 async function serve(store: Store, options: Partial<ApiOptions>): Promise<string> {
-  const server = createApp(store, kpiSettings(testConfig()), { log: (l) => logLines.push(l), logLevel: 'debug', keys, ...options }).listen(0, '127.0.0.1');
+  const app = createApp(store, kpiSettings(testConfig()), { log: (l) => logLines.push(l), logLevel: 'debug', keys, ...options });
+  const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  servers.push(() => server.close());
+  servers.push(() => {
+    app.closeStreams();
+    server.close();
+  });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** A request each allowed role must get through: required parameters and path parameters filled in, a valid body. */
-async function sample(route: Route): Promise<{ path: string; init: RequestInit }> {
+/** The example body of a route in the table (every route with a body has one: the OpenAPI document shows it too). */
+function example(route: Route): Record<string, unknown> {
+  const first = (route.body as { examples?: Array<Record<string, unknown>> } | undefined)?.examples?.[0];
+  if (first === undefined) throw new Error(`${route.id} takes a body but has no example in the route table`);
+  return first;
+}
+
+/**
+ * A request `role` must get through when the route allows it: required parameters and path
+ * parameters filled in, the table's example body. Alert routes get a fresh open alert the role
+ * owns (executive and admin: a buyer's), so that every action is one its status allows.
+ */
+async function sample(route: Route, role: Role = 'admin'): Promise<{ path: string; init: RequestInit }> {
   let path = route.path.replace(':name', 'otif_line');
   // DELETE really revokes: each call gets a key of its own to revoke.
-  if (path.includes(':id')) path = path.replace(':id', (await keys.create('buyer', 'to revoke', 'test')).record.id);
+  if (route.path.startsWith('/api/v1/keys/:id')) path = path.replace(':id', (await keys.create('buyer', 'to revoke', 'test')).record.id);
+  if (route.path.startsWith('/api/v1/alerts/:id')) path = path.replace(':id', (await writeTestAlert(store, { owner_role: role === 'finance' ? 'finance' : 'buyer' })).alert_id);
+  if (path.includes('/:')) throw new Error(`sample(): no value for the path parameters of ${route.path}: add one here`);
   const query = Object.entries(route.query ?? {})
     .filter(([, p]) => p.required)
     .map(([name]) => `${name}=SKU-0001`);
   const init: RequestInit = { method: route.method.toUpperCase() };
   if (route.body) {
-    init.body = JSON.stringify({ role: 'buyer', name: 'sample' });
+    init.body = JSON.stringify(example(route));
     init.headers = { 'Content-Type': 'application/json' };
   }
   return { path: query.length ? `${path}?${query.join('&')}` : path, init };
@@ -86,10 +104,12 @@ describe('roles, generated from the route table', () => {
     const label = `${route.method.toUpperCase()} ${route.path}`;
     it(`${label}: 403 naming the allowed roles for every other role, through for ${allowedRoles(route).join(', ')}`, async () => {
       for (const role of ROLES) {
-        const { path, init } = await sample(route);
+        const { path, init } = await sample(route, role);
         const res = await fetch(base + path, withKey(init, keyOf[role]));
         if (allowedRoles(route).includes(role)) {
           expect(res.status, `${role} on ${label}`).toBeLessThan(300);
+          // The stream would stay open.
+          await res.body?.cancel();
         } else {
           expect(res.status, `${role} on ${label}`).toBe(403);
           const { error } = (await res.json()) as { error: string };
@@ -159,6 +179,51 @@ describe('roles, generated from the route table', () => {
   });
 });
 
+describe('alert ownership, generated from the route table', () => {
+  const alertRoutes = guarded.filter((r) => r.path.startsWith('/api/v1/alerts/:id'));
+  it('has alert routes to check', () => expect(alertRoutes.length).toBeGreaterThanOrEqual(6));
+  for (const route of alertRoutes) {
+    const label = `${route.method.toUpperCase()} ${route.path}`;
+    it(`${label}: buyer and finance get 404 on an alert the other role owns, and the alert is left as it was`, async () => {
+      for (const [role, other] of [['buyer', 'finance'], ['finance', 'buyer']] as const) {
+        const alert = await writeTestAlert(store, { owner_role: other });
+        const { init } = await sample(route, role);
+        const res = await fetch(base + route.path.replace(':id', alert.alert_id), withKey(init, keyOf[role]));
+        expect(res.status, `${role} on ${other}'s alert`).toBe(404);
+        expect(await res.json()).toEqual({ error: `no alert ${alert.alert_id} among the alerts of the ${role} role: GET /api/v1/alerts lists them`, code: 'not_found' });
+        const after = await fetch(`${base}/api/v1/alerts/${alert.alert_id}`, withKey({}, keyOf.admin));
+        expect(((await after.json()) as { history: unknown[]; status: string }), label).toMatchObject({ status: 'open', history: [expect.objectContaining({ action: 'opened' })] });
+      }
+    });
+  }
+
+  it('GET /api/v1/alerts: buyer and finance list only their own alerts, refuse another owner_role with 403; executive and admin list all', async () => {
+    const mine = { buyer: await writeTestAlert(store, { owner_role: 'buyer' }), finance: await writeTestAlert(store, { owner_role: 'finance' }), admin: await writeTestAlert(store, { owner_role: 'admin' }) };
+    const list = async (role: Role, query = '') => {
+      const res = await fetch(`${base}/api/v1/alerts?limit=1000${query}`, withKey({}, keyOf[role]));
+      return { status: res.status, body: (await res.json()) as { total: number; alerts: Array<{ alert_id: string; owner_role: string }>; error?: string } };
+    };
+    // The list is served from the process's copy of the alerts table, which reads rows written by others at its next poll.
+    await expect.poll(async () => (await list('admin')).body.alerts.map((a) => a.alert_id), { timeout: 5000 }).toEqual(expect.arrayContaining(Object.values(mine).map((a) => a.alert_id)));
+    for (const role of ['buyer', 'finance'] as const) {
+      const { status, body } = await list(role);
+      expect(status).toBe(200);
+      expect(new Set(body.alerts.map((a) => a.owner_role))).toEqual(new Set([role]));
+      expect(body.alerts.map((a) => a.alert_id)).toContain(mine[role].alert_id);
+      expect(body.total).toBe(body.alerts.length);
+      expect((await list(role, `&owner_role=${role}`)).body.total).toBe(body.total);
+      const other = await list(role, `&owner_role=${role === 'buyer' ? 'finance' : 'buyer'}`);
+      expect(other.status).toBe(403);
+      expect(other.body.error).toMatch(new RegExp(`the ${role} role sees only the alerts it owns`));
+    }
+    for (const role of ['executive', 'admin'] as const) {
+      const { body } = await list(role);
+      for (const a of Object.values(mine)) expect(body.alerts.map((x) => x.alert_id), role).toContain(a.alert_id);
+      expect((await list(role, '&owner_role=finance')).body.alerts.every((a) => a.owner_role === 'finance')).toBe(true);
+    }
+  });
+});
+
 describe('request validation, generated from the route table', () => {
   for (const route of guarded) {
     const label = `${route.method.toUpperCase()} ${route.path}`;
@@ -199,23 +264,29 @@ describe('request validation, generated from the route table', () => {
       const { path } = await sample(route);
       const send = (body: string, type = 'application/json') =>
         fetch(base + path, { method: route.method.toUpperCase(), headers: { 'Content-Type': type, Authorization: `Bearer ${keyOf.admin}` }, body });
-      for (const body of ['{"role": "buyer", "name": ', '{role: buyer}', 'not json at all', '"a string"']) {
+      const good = example(route);
+      const fields = Object.entries(route.body!.properties) as Array<[string, { type?: string; anyOf?: unknown[] }]>;
+      for (const body of [JSON.stringify(good).slice(0, -3), '{role: buyer}', 'not json at all', '"a string"']) {
         const res = await send(body);
         expect(res.status, body).toBe(400);
         expect(((await res.json()) as { error: string }).error, body).toMatch(/not valid JSON/);
       }
-      for (const [body, reason] of [
-        ['{}', /role: is required/],
-        ['[]', /body: expected object/],
-        ['{"role": "owner", "name": "x"}', /role: must be one of executive, buyer/],
-        ['{"role": "buyer", "name": "x", "extra": 1}', /extra: is not a known field/],
-        ['{"role": "buyer", "name": ""}', /name:/],
-      ] as const) {
-        const res = await send(body);
-        expect(res.status, body).toBe(400);
-        expect(((await res.json()) as { error: string }).error, body).toMatch(reason);
+      const offSchema: Array<[unknown, RegExp]> = [
+        [[], /body: expected object/],
+        [{ ...good, extra: 1 }, /extra: is not a known field/],
+      ];
+      const required = (route.body!.required as string[] | undefined) ?? [];
+      if (required.length) offSchema.push([{}, new RegExp(`${required[0]}: is required`)]);
+      for (const [name, schema] of fields) {
+        if (schema.anyOf) offSchema.push([{ ...good, [name]: 'owner' }, new RegExp(`${name}: must be one of`)]);
+        else if (schema.type === 'string') offSchema.push([{ ...good, [name]: '' }, new RegExp(`${name}:`)], [{ ...good, [name]: 42 }, new RegExp(`${name}: expected string`)]);
       }
-      const big = await send(JSON.stringify({ role: 'buyer', name: 'x'.repeat(MAX_BODY) }));
+      for (const [body, reason] of offSchema) {
+        const res = await send(JSON.stringify(body));
+        expect(res.status, JSON.stringify(body)).toBe(400);
+        expect(((await res.json()) as { error: string }).error, JSON.stringify(body)).toMatch(reason);
+      }
+      const big = await send(JSON.stringify({ ...good, [fields[0]![0]]: 'x'.repeat(MAX_BODY) }));
       expect(big.status).toBe(413);
       expect(((await big.json()) as { error: string }).error).toMatch(`larger than ${MAX_BODY} bytes`);
       const form = await send('role=buyer&name=x', 'application/x-www-form-urlencoded');

@@ -88,11 +88,20 @@ export function bodyProblems(schema: TSchema, body: unknown): string[] {
   return problems;
 }
 
+/** Whether the request carries a body at all (an empty one is none), as HTTP/1.1 frames it. */
+function hasBody(req: Request): boolean {
+  return req.get('transfer-encoding') !== undefined || (req.get('content-length') ?? '0') !== '0';
+}
+
 /** Validates the query, path and (for routes with one) body of a request to `route`. */
 export function validateRequest(route: Route): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const v: Validated = { query: validateQuery(route, req.query as Record<string, unknown>), params: validateParams(route, req.params as Record<string, string>), body: {} };
-    if (route.body !== undefined) {
+    if (route.body !== undefined && !hasBody(req) && !(route.body.required as readonly string[] | undefined)?.length) {
+      // Nothing to say (POST …/ack): `curl -X POST` without a body and a Content-Type is enough.
+      v.body = {};
+    } else if (route.body !== undefined) {
+      if (!hasBody(req)) throw new HttpError(400, `${route.method.toUpperCase()} ${route.path} needs a JSON body (fields: ${Object.keys(route.body.properties).join(', ')}), sent with Content-Type: application/json`);
       // express.json leaves the body alone for other content types; a body of another type is not JSON.
       if (!req.is('application/json')) throw new HttpError(415, `${route.method.toUpperCase()} ${route.path} takes a JSON body: send it with Content-Type: application/json`);
       const body: unknown = req.body;

@@ -23,6 +23,7 @@ const USAGE = `usage:
                       [--sku X] [--warehouse W] [--since ISO] [--limit N] [--offset N] [--format json]
   ledgerline alerts show ID   ·   ack ID [--note TEXT]   ·   assign ID --to NAME   ·   resolve ID [--reason TEXT]
   ledgerline alerts dismiss ID --reason TEXT   ·   comment ID --text TEXT
+  ledgerline alerts webhooks [--endpoint ID] [--seq N] [--limit N]        (the webhook delivery log)
                       (alerts and their lifecycle; actions are recorded under $USER; every alerts command takes --data-dir D)
   ledgerline keys create --role executive|buyer|finance|data_scientist|monitoring|admin --name N
   ledgerline keys list   ·   ledgerline keys revoke ID          (API keys; every keys command takes --data-dir D)
@@ -56,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
     case 'models':
       return (await import('./models-command.js')).modelsCommand(rest, loadConfig());
     case 'alerts':
+      if (rest[0] === 'webhooks') return (await import('./webhooks-command.js')).webhooksCommand(rest.slice(1), loadConfig());
       return (await import('./alerts-command.js')).alertsCommand(rest, loadConfig());
     case 'keys':
       return (await import('./keys-command.js')).keysCommand(rest, loadConfig());

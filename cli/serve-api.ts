@@ -8,6 +8,7 @@ import { kpiSettings } from '../kpis/kpi.js';
 import { alertSettings } from '../alerts/settings.js';
 import { riskSettings } from '../models/stockout-scores.js';
 import { scheduleScoring } from '../runtime/scoring-schedule.js';
+import { startWebhooks, webhookSettings } from '../runtime/webhook-dispatcher.js';
 import type { Store } from '../store/store.js';
 import { UsageError } from './errors.js';
 
@@ -21,10 +22,13 @@ export function portFlag(value: string | undefined, config: Config): number {
 /**
  * Serves the HTTP API over `store` on the configured address until SIGINT or SIGTERM, scoring
  * (stockout risk, learned anomaly scores) and evaluating alerts every LEDGERLINE_SCORING_MINUTES
- * meanwhile.
+ * meanwhile, and sending the alert events to the webhooks of LEDGERLINE_WEBHOOK_URLS.
  */
 export async function serveApi(store: Store, config: Config, port: number): Promise<void> {
-  const server = createApp(store, kpiSettings(config), apiOptions(config)).listen(port, config.LEDGERLINE_HOST);
+  // Before listening: a webhook misconfiguration stops the start instead of surfacing at the first event.
+  const webhookConfig = webhookSettings(config);
+  const app = createApp(store, kpiSettings(config), apiOptions(config));
+  const server = app.listen(port, config.LEDGERLINE_HOST);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
   const open = config.LEDGERLINE_API_AUTH === 'auto' && isLoopbackHost(config.LEDGERLINE_HOST);
@@ -36,7 +40,11 @@ export async function serveApi(store: Store, config: Config, port: number): Prom
       '; Ctrl-C stops\n',
   );
   const scoring = scheduleScoring(store, config.LEDGERLINE_SCORING_MINUTES * 60_000, { risk: riskSettings(config), alerts: alertSettings(config) });
+  const webhooks = startWebhooks(store, webhookConfig);
   await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
-  await new Promise((resolve) => server.close(resolve));
+  // Alert streams never end by themselves: server.close() would wait for them.
+  app.closeStreams();
+  // The webhooks stop beside the server: an attempt in flight is aborted, not waited for.
+  await Promise.all([new Promise((resolve) => server.close(resolve)), webhooks.stop()]);
   await scoring.stop();
 }

@@ -81,6 +81,11 @@ export const ConfigSchema = Type.Object({
   LEDGERLINE_ALERT_MAX_AGE_DAYS: Int(0, 36_500, 30, 'Alerts about a document (an adjustment, a purchase or bill line) older than this many days before the latest event time are not opened (0: any age), so a first evaluation over years of history does not bury the current ones.'),
   LEDGERLINE_ALERT_AUTO_RESOLVE: Type.Boolean({ default: true, description: 'Resolve an alert by itself when its condition clears (a risk that fell, a line received); false leaves every alert for a person to close.' }),
   LEDGERLINE_ALERT_KEEP_OPEN: Type.String({ default: '', description: 'Alert kinds, comma-separated, never auto-resolved even with LEDGERLINE_ALERT_AUTO_RESOLVE (e.g. anomalous_adjustment,bill_mismatch).' }),
+  LEDGERLINE_WEBHOOK_URLS: Type.String({ default: '', description: 'Outgoing webhooks: http(s) URLs, comma-separated, each sent every alert event (opened, acknowledged, resolved…) as a signed JSON POST by `run` and `api` (empty: none). See docs/webhooks.md.' }),
+  LEDGERLINE_WEBHOOK_SECRET: Type.String({ default: '', description: 'Key of the HMAC-SHA256 signature of every webhook (X-Ledgerline-Signature); required, at least 16 characters, when LEDGERLINE_WEBHOOK_URLS is set (e.g. `openssl rand -hex 32`). Never logged.' }),
+  LEDGERLINE_WEBHOOK_KINDS: Type.String({ default: '', description: 'Alert kinds, comma-separated, whose events the webhooks send (empty: every kind).' }),
+  LEDGERLINE_WEBHOOK_TIMEOUT_SECONDS: Int(1, 300, 10, 'How long a webhook endpoint has to answer one delivery attempt before it counts as failed.'),
+  LEDGERLINE_WEBHOOK_MAX_ATTEMPTS: Int(1, 100, 8, 'Attempts per event and endpoint (backoff 1 s, 2 s, 4 s… up to 5 min between them, with jitter) before the delivery is marked failed and the next event is sent.'),
   LEDGERLINE_LOG_LEVEL: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
     default: 'info',
     description: 'Log level (logs go to stderr).',
