@@ -1,24 +1,9 @@
 import type { Condition, Severity } from './alert.js';
+import type { StockoutRiskRow } from '../models/stockout-scores.js';
 import { round, type AlertRule } from './rule.js';
 
-interface RiskRow {
-  company: string;
-  sku: string;
-  warehouse: string;
-  as_of: string;
-  horizon_days: number;
-  risk: number;
-  days_of_cover: number | null;
-  expected_stockout_day: string | null;
-  suggested_order_qty: number;
-  net: number;
-  quarantined: number;
-  in_transit: number;
-  inbound: number;
-  lead_time_days: number;
-  forecast_units: number;
-  model_version: number;
-}
+/** A row of stockout_risk, as models/stockout-scores.ts writes it. */
+type RiskRow = StockoutRiskRow;
 
 interface InboundRow {
   company: string;
