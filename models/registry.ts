@@ -62,9 +62,7 @@ export class ModelRegistry {
   private readonly seqs = new Map<string, bigint>();
 
   async get(kind: string, version: number): Promise<ModelVersion> {
-    const found = (await this.list(kind)).find((v) => v.version === version);
-    if (!found) throw new RegistryError(`no ${kind} model version ${version}: see \`ledgerline models list\``);
-    return found;
+    return versionIn(await this.list(kind), kind, version);
   }
 
   /**
@@ -72,9 +70,12 @@ export class ModelRegistry {
    * default). Should two promotions have raced, the latest one counts.
    */
   async promoted(kind: string): Promise<ModelVersion | undefined> {
-    const promoted = (await this.list(kind)).filter((v) => v.status === 'promoted');
+    return this.latestPromoted(await this.list(kind));
+  }
+
+  private latestPromoted(versions: readonly ModelVersion[]): ModelVersion | undefined {
     const seq = (v: ModelVersion) => this.seqs.get(`${v.kind}/${v.version}`) ?? 0n;
-    return promoted.sort((a, b) => (seq(b) > seq(a) ? 1 : seq(b) < seq(a) ? -1 : 0))[0];
+    return versions.filter((v) => v.status === 'promoted').sort((a, b) => (seq(b) > seq(a) ? 1 : seq(b) < seq(a) ? -1 : 0))[0];
   }
 
   /**
@@ -106,12 +107,13 @@ export class ModelRegistry {
 
   /** Promotes a version; the one promoted before is retired. */
   async promote(kind: string, version: number, actor: string): Promise<{ promoted: ModelVersion; previous: ModelVersion | undefined }> {
-    const target = await this.get(kind, version);
-    const previous = await this.promoted(kind);
+    const versions = await this.list(kind);
+    const target = versionIn(versions, kind, version);
+    const previous = this.latestPromoted(versions);
     if (previous?.version === version) throw new RegistryError(`${kind} version ${version} is already promoted`);
     const changes: ModelVersion[] = [{ ...target, status: 'promoted' }];
     // Every other promoted version is retired (one, unless two promotions raced).
-    for (const v of await this.list(kind)) if (v.status === 'promoted' && v.version !== version) changes.push({ ...v, status: 'retired' });
+    for (const v of versions) if (v.status === 'promoted' && v.version !== version) changes.push({ ...v, status: 'retired' });
     await this.write(changes);
     await this.event(kind, version, 'promote', previous?.version ?? null, actor);
     return { promoted: changes[0]!, previous };
@@ -121,24 +123,25 @@ export class ModelRegistry {
   async rollback(kind: string, actor: string): Promise<{ promoted: ModelVersion; retired: ModelVersion }> {
     const current = await this.promoted(kind);
     if (!current) throw new RegistryError(`no ${kind} model is promoted: nothing to roll back`);
-    const [last] = await this.store.query<{ previous: number | null }>(
-      `SELECT previous FROM model_events WHERE kind = {kind:String} AND action IN ('promote', 'rollback') AND version = {version:UInt32}
-       ORDER BY seq DESC LIMIT 1`,
-      { kind, version: current.version },
-    );
-    if (last?.previous == null) throw new RegistryError(`${kind} version ${current.version} was the first promoted: there is no earlier version to roll back to`);
-    const back = await this.get(kind, Number(last.previous));
-    const [before] = await this.store.query<{ previous: number | null }>(
-      `SELECT previous FROM model_events WHERE kind = {kind:String} AND action IN ('promote', 'rollback') AND version = {version:UInt32}
-       ORDER BY seq DESC LIMIT 1`,
-      { kind, version: back.version },
-    );
+    const last = await this.promotedBefore(kind, current.version);
+    if (last === null) throw new RegistryError(`${kind} version ${current.version} was the first promoted: there is no earlier version to roll back to`);
+    const back = await this.get(kind, last);
     const promoted = { ...back, status: 'promoted' as const };
     const retired = { ...current, status: 'retired' as const };
     await this.write([promoted, retired]);
     // The restored version's own predecessor stays its predecessor: a second rollback goes further back.
-    await this.event(kind, back.version, 'rollback', before?.previous == null ? null : Number(before.previous), actor);
+    await this.event(kind, back.version, 'rollback', await this.promotedBefore(kind, back.version), actor);
     return { promoted, retired };
+  }
+
+  /** The version that was promoted when `version` last became the promoted one (null: none). */
+  private async promotedBefore(kind: string, version: number): Promise<number | null> {
+    const [last] = await this.store.query<{ previous: number | null }>(
+      `SELECT previous FROM model_events WHERE kind = {kind:String} AND action IN ('promote', 'rollback') AND version = {version:UInt32}
+       ORDER BY seq DESC LIMIT 1`,
+      { kind, version },
+    );
+    return last?.previous == null ? null : Number(last.previous);
   }
 
   private async write(versions: ModelVersion[]): Promise<void> {
@@ -154,4 +157,10 @@ export class ModelRegistry {
     const [{ top = 0 } = {}] = await this.store.query<{ top: number }>('SELECT max(seq) AS top FROM model_events');
     await this.store.insert('model_events', [{ kind, version, action, previous, actor, at: new Date().toISOString(), seq: Math.max(Number(top), Date.now() * 1000) + 1 }]);
   }
+}
+
+function versionIn(versions: readonly ModelVersion[], kind: string, version: number): ModelVersion {
+  const found = versions.find((v) => v.version === version);
+  if (!found) throw new RegistryError(`no ${kind} model version ${version}: see \`ledgerline models list\``);
+  return found;
 }
