@@ -1,4 +1,4 @@
-import type { KpiDefinition } from './kpi.js';
+import { exactSum, type KpiDefinition } from './kpi.js';
 import { LATEST_MOVEMENTS } from './movements.js';
 
 /**
@@ -53,7 +53,7 @@ export const INVENTORY_TURNS: KpiDefinition = {
   periodBy: 'day of the inventory and of the shipments',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku' },
   units: `SELECT d AS period_day, company, warehouse, sku, cogs AS num, on_hand_value AS den FROM (${DAILY_INVENTORY})`,
-  measure: { numerator: `sum(num) * 365 / ${DAYS}`, denominator: `sum(den) / ${DAYS}` },
+  measure: { numerator: `${exactSum('num')} * 365 / ${DAYS}`, denominator: `${exactSum('den')} / ${DAYS}` },
 };
 
 export const DAYS_OF_COVER: KpiDefinition = {
@@ -65,5 +65,5 @@ export const DAYS_OF_COVER: KpiDefinition = {
   periodBy: 'day of the inventory and of the orders',
   dimensions: { company: 'company', warehouse: 'warehouse', sku: 'sku' },
   units: `SELECT d AS period_day, company, warehouse, sku, on_hand_qty AS num, demand AS den FROM (${DAILY_INVENTORY})`,
-  measure: { numerator: `sum(num) / ${DAYS}`, denominator: `sum(den) / ${DAYS}` },
+  measure: { numerator: `${exactSum('num')} / ${DAYS}`, denominator: `${exactSum('den')} / ${DAYS}` },
 };

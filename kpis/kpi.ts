@@ -55,8 +55,8 @@ export interface KpiDefinition {
   units: string;
   /**
    * How the units of a period × dimension add up, as aggregate SQL over `num` and `den`; default:
-   * numerator Σ num, denominator Σ den, value numerator ÷ denominator. `value` may name the
-   * aggregates as `n` and `d`.
+   * numerator `exactSum('num')`, denominator `exactSum('den')`, value numerator ÷ denominator.
+   * `value` may name the aggregates as `n` and `d`.
    */
   measure?: { numerator: string; denominator: string; value?: string };
 }
@@ -70,3 +70,13 @@ const latest = (table: string, columns: string[]) =>
 export const STREAM_TIME_SQL = `SELECT greatest(
     ${latest('sales_line_outcomes', ['ordered_at', 'first_shipment_at', 'completed_at'])},
     ${latest('purchase_line_outcomes', ['ordered_at', 'first_receipt_at', 'completed_at'])}) AS stream_time, toString(toDate(stream_time)) AS stream_day`;
+
+/**
+ * Σ expr, the same whatever order the rows come in. A Float64 sum depends on the order the engine
+ * adds the parts in (which differs between two runs that wrote the same rows in other parts, e.g.
+ * after a restart), and its last digit then shows after rounding to 6 decimals. Each value is
+ * rounded to 9 decimals once and summed as a decimal, exactly.
+ */
+export function exactSum(expr: string): string {
+  return `toFloat64(sum(toDecimal128(${expr}, 9)))`;
+}

@@ -1,4 +1,4 @@
-import type { KpiDefinition } from './kpi.js';
+import { exactSum, type KpiDefinition } from './kpi.js';
 import { SUPPLY_LINES } from './supplier-otif.js';
 
 /** Days from the order to the first receipt (event time, fractional). */
@@ -49,5 +49,7 @@ export const PURCHASE_LEAD_TIME_CV: KpiDefinition = {
   periodBy: 'date of the first receipt',
   dimensions: DIMENSIONS,
   units: UNITS,
-  measure: { numerator: 'stddevPop(num)', denominator: 'avg(num)' },
+  // stddevPop over the lead times sorted (a few per period and dimension), not as they come: a
+  // float aggregate depends on the order it adds in (see exactSum).
+  measure: { numerator: `arrayReduce('stddevPop', arraySort(groupArray(num)))`, denominator: `${exactSum('num')} / count()` },
 };

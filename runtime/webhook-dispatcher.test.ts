@@ -252,9 +252,12 @@ describe('webhook dispatcher', () => {
     await waitFor('the endpoint to start', async () => (await new Checkpoints(store).get(`${CHECKPOINT_PREFIX}${endpointId(url)}`)) !== undefined);
     const a = await openAlert();
     await service.comment(a.alert_id, 'maria', 'one');
-    await waitFor('2 events', () => target.received.length >= 2);
+    const [, secondSeq] = await seqsOf([a.alert_id]);
+    // Received is not yet done: stopped between the receiver reading a request and the dispatcher
+    // reading its answer, the attempt is aborted and rightly sent again (tested below).
+    await waitFor('both events delivered', async () => (await new Checkpoints(store).get(`${CHECKPOINT_PREFIX}${endpointId(url)}`)) === secondSeq);
     await first.stop();
-    expect(await new Checkpoints(store).get(`${CHECKPOINT_PREFIX}${endpointId(url)}`)).toBe((await seqsOf([a.alert_id]))[1]);
+    expect(target.received).toHaveLength(2);
 
     // Written while no dispatcher runs.
     await service.comment(a.alert_id, 'maria', 'two');

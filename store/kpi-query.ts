@@ -1,5 +1,5 @@
 import { KPIS } from '../kpis/catalogue.js';
-import { GRAINS, STREAM_TIME_SQL, type Grain, type KpiDefinition, type KpiSettings } from '../kpis/kpi.js';
+import { exactSum, GRAINS, STREAM_TIME_SQL, type Grain, type KpiDefinition, type KpiSettings } from '../kpis/kpi.js';
 import { Checkpoints, streamTime } from './checkpoints.js';
 import type { Store } from './store.js';
 
@@ -70,7 +70,7 @@ export async function queryKpi(store: Store, request: KpiRequest, settings: KpiS
     `SELECT toString(p) AS period, toString(dim) AS dimension, round(n, 6) AS numerator, round(d, 6) AS denominator, round(v, 6) AS value
      FROM (
        SELECT ${period} AS p, ${dimension} AS dim,
-              ${kpi.measure?.numerator ?? 'sum(num)'} AS n, ${kpi.measure?.denominator ?? 'sum(den)'} AS d,
+              ${kpi.measure?.numerator ?? exactSum('num')} AS n, ${kpi.measure?.denominator ?? exactSum('den')} AS d,
               ${kpi.measure?.value ?? 'if(d = 0, NULL, n / d)'} AS v
        FROM (${kpi.units})
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
