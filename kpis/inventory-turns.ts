@@ -1,4 +1,4 @@
-import { exactSum, type KpiDefinition } from './kpi.js';
+import { decimal, exactSum, type KpiDefinition } from './kpi.js';
 import { LATEST_MOVEMENTS } from './movements.js';
 
 /**
@@ -6,16 +6,18 @@ import { LATEST_MOVEMENTS } from './movements.js';
  * the stream day, in event time: on hand at the end of the day (internal locations, quarantine
  * included, transit not), its value at the product's unit cost, cost of goods shipped that day
  * (deliveries to customers at the move's unit cost, returns netted) and the quantity ordered that day.
+ * Sums are decimal (see `decimal`): the same in any order.
  */
 const DAILY_INVENTORY = `
   WITH
     moves AS (${LATEST_MOVEMENTS}),
     changes AS (
       SELECT company, sku, warehouse, toDate(occurred_at) AS d,
-             sumIf(qty, usage = 'internal') AS stock_delta, sumIf(-qty * unit_cost, counterpart_usage = 'customer') AS cogs, 0 AS demand
+             sumIf(${decimal('qty')}, usage = 'internal') AS stock_delta, sumIf(${decimal('-qty * unit_cost')}, counterpart_usage = 'customer') AS cogs,
+             ${decimal('0')} AS demand
       FROM moves GROUP BY company, sku, warehouse, d
       UNION ALL
-      SELECT company, sku, warehouse, toDate(ordered_at) AS d, 0, 0, qty_ordered
+      SELECT company, sku, warehouse, toDate(ordered_at) AS d, ${decimal('0')}, ${decimal('0')}, ${decimal('qty_ordered')}
       FROM sales_line_outcomes FINAL WHERE line_known AND ordered_at IS NOT NULL
     ),
     daily AS (
@@ -28,7 +30,7 @@ const DAILY_INVENTORY = `
     )
   SELECT days.company AS company, days.sku AS sku, days.warehouse AS warehouse, days.d AS d,
          sum(daily.stock_delta) OVER (PARTITION BY days.company, days.sku, days.warehouse ORDER BY days.d ROWS UNBOUNDED PRECEDING) AS on_hand_qty,
-         on_hand_qty * ifNull(p.unit_cost, 0) AS on_hand_value, daily.cogs AS cogs, daily.demand AS demand
+         toFloat64(on_hand_qty) * ifNull(p.unit_cost, 0) AS on_hand_value, daily.cogs AS cogs, daily.demand AS demand
   FROM days
   LEFT JOIN daily ON daily.company = days.company AND daily.sku = days.sku AND daily.warehouse = days.warehouse AND daily.d = days.d
   LEFT JOIN (SELECT company, sku, unit_cost FROM products FINAL) AS p ON p.company = days.company AND p.sku = days.sku

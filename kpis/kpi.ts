@@ -72,11 +72,16 @@ export const STREAM_TIME_SQL = `SELECT greatest(
     ${latest('purchase_line_outcomes', ['ordered_at', 'first_receipt_at', 'completed_at'])}) AS stream_time, toString(toDate(stream_time)) AS stream_day`;
 
 /**
- * Σ expr, the same whatever order the rows come in. A Float64 sum depends on the order the engine
- * adds the parts in (which differs between two runs that wrote the same rows in other parts, e.g.
- * after a restart), and its last digit then shows after rounding to 6 decimals. Each value is
- * rounded to 9 decimals once and summed as a decimal, exactly.
+ * `expr` as an exact decimal (9 places), for sums in KPI SQL. A Float64 sum depends on the order the
+ * engine adds in (which differs between two runs that wrote the same rows into other parts, e.g.
+ * after a restart), and that last-bit noise shows after rounding, or flips a comparison with 0.
+ * Rounded once per value and summed as decimals, a sum is exact in any order.
  */
+export function decimal(expr: string): string {
+  return `toDecimal128(${expr}, 9)`;
+}
+
+/** Σ expr, exactly (see `decimal`), as Float64. */
 export function exactSum(expr: string): string {
-  return `toFloat64(sum(toDecimal128(${expr}, 9)))`;
+  return `toFloat64(sum(${decimal(expr)}))`;
 }

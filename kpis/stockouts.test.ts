@@ -43,4 +43,12 @@ describe('stockouts', () => {
       });
     }
   });
+
+  it('see stock that is exactly gone as gone, also when fractional quantities add up to 0 (0.1 + 0.2 − 0.3 is not 0 in floats)', async () => {
+    const at = (time: string) => day('02', time);
+    const events = [EXAMPLES.location, adjustment(0.1, at('08:00:00.000'), 1), adjustment(0.2, at('08:00:00.001'), 1), adjustment(-0.3, at('08:00:00.002'), 1), salesLine('S1', 'O1', 1, null, { ordered_at: at('09:00:00.000') })];
+    await runScenario(events, async (kpi) => {
+      expect(compact(await kpi({ name: 'stockout_rate' }))).toEqual([['2025-01-02', 'acme', 1, 1]]);
+    });
+  });
 });

@@ -1,23 +1,24 @@
-import type { KpiDefinition } from './kpi.js';
+import { decimal, type KpiDefinition } from './kpi.js';
 import { LATEST_MOVEMENTS } from './movements.js';
 
 /**
  * Available stock per company × sku × warehouse at every instant it changed, in event time: done
  * moves at the warehouse's internal non-quarantine locations (each at its latest version) minus the
  * change of every reservation version. One row per instant (changes at the same instant summed), so
- * that an as-of join finds the quantity right after it.
+ * that an as-of join finds the quantity right after it. Sums are decimal (see `decimal`): a stock that
+ * is exactly gone reads 0, not a float's 1e-13.
  */
 const AVAILABLE_SERIES = `
   SELECT company, sku, warehouse, t, sum(delta) OVER (PARTITION BY company, sku, warehouse ORDER BY t ROWS UNBOUNDED PRECEDING) AS available
   FROM (
     SELECT company, sku, warehouse, t, sum(delta) AS delta
     FROM (
-      SELECT company, sku, warehouse, occurred_at AS t, qty AS delta
+      SELECT company, sku, warehouse, occurred_at AS t, ${decimal('qty')} AS delta
       FROM (${LATEST_MOVEMENTS})
       WHERE usage = 'internal' AND (company, location) NOT IN (SELECT company, location FROM locations FINAL WHERE quarantine)
       UNION ALL
       SELECT company, sku, warehouse, occurred_at AS t,
-             -(qty_reserved - lagInFrame(qty_reserved, 1, 0) OVER (PARTITION BY company, reservation_id ORDER BY version ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)) AS delta
+             -${decimal('qty_reserved - lagInFrame(qty_reserved, 1, 0) OVER (PARTITION BY company, reservation_id ORDER BY version ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)')} AS delta
       FROM ledger_reservations FINAL
     )
     GROUP BY company, sku, warehouse, t
