@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**'],
+    // dashboards/ has its own node_modules and Evidence's generated template (their tests are not ours).
+    exclude: ['node_modules/**', 'dist/**', '**/node_modules/**', 'dashboards/.evidence/**', 'dashboards/.sites/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // chDB allows one process per data directory and is heavy: run test files in separate forks, two at a time.

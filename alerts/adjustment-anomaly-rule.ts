@@ -12,11 +12,13 @@ export const ADJUSTMENT_ANOMALY_RULE: AlertRule = {
   ownerRole: 'finance',
   description: 'An inventory adjustment whose anomaly score (learned combined where the promoted model scored it, else robust) is at least LEDGERLINE_ALERT_ADJUSTMENT_SCORE.',
   documentRule: true,
-  async evaluate({ store, settings }) {
-    const docs = await anomalousDocuments(store, 'adjustment', settings.adjustmentScore);
-    return docs.map((d): Condition => {
+  async evaluate({ store, thresholds }) {
+    const docs = await anomalousDocuments(store, 'adjustment', Math.min(...thresholds.values('adjustmentScore')));
+    return docs.flatMap((d): Condition[] => {
+      const threshold = thresholds.get('adjustmentScore', d);
+      if (d.score < threshold.value) return [];
       const value = Math.abs(d.qty) * d.price;
-      return {
+      return [{
         key: `${d.company}/${d.doc_id}`,
         severity: d.score >= 0.95 ? 'high' : 'medium',
         ownerRole: 'finance',
@@ -41,10 +43,11 @@ export const ADJUSTMENT_ANOMALY_RULE: AlertRule = {
           reason_code: d.reason_code,
           system_qty: d.system_qty,
           model: modelEvidence(d),
-          threshold: settings.adjustmentScore,
+          threshold: threshold.value,
+          ...(threshold.from === 'default' ? {} : { threshold_scope: threshold.from }),
         },
         observedAt: d.occurred_at,
-      };
+      }];
     });
   },
 };

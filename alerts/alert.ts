@@ -15,6 +15,9 @@ export const ALERT_KINDS = [
   'bill_mismatch',
   'negative_stock',
   'dead_letter_surge',
+  'otif_breach',
+  'fill_rate_breach',
+  'stock_drift',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

@@ -29,7 +29,7 @@ export const LATE_SUPPLIER_RULE: AlertRule = {
   ownerRole: 'buyer',
   description: 'An open purchase line (not received in full, not cancelled or closed) more than LEDGERLINE_ALERT_LATE_SUPPLIER_DAYS days past its planned day at the latest event time.',
   documentRule: false,
-  async evaluate({ store, settings, streamTime }) {
+  async evaluate({ store, thresholds, streamTime }) {
     if (streamTime === undefined) return undefined;
     const rows = await store.query<LateLine>(
       `SELECT company, line_id, order_id, sku, warehouse, vendor, state, qty_ordered, received_qty,
@@ -40,12 +40,14 @@ export const LATE_SUPPLIER_RULE: AlertRule = {
              WHERE line_known AND state NOT IN ('cancelled', 'done') AND qty_ordered > 0 AND received_qty < qty_ordered AND planned_day IS NOT NULL
                AND days_late > {grace:Int32})
        ORDER BY company, line_id`,
-      { stream_day: streamTime.slice(0, 10), grace: settings.lateSupplierDays },
+      { stream_day: streamTime.slice(0, 10), grace: Math.min(...thresholds.values('lateSupplierDays')) },
     );
-    return rows.map((r): Condition => {
+    return rows.flatMap((r): Condition[] => {
       const open = r.qty_ordered - r.received_qty;
       const daysLate = Number(r.days_late);
-      return {
+      const grace = thresholds.get('lateSupplierDays', r);
+      if (daysLate <= grace.value) return [];
+      return [{
         key: `${r.company}/${r.line_id}`,
         severity: daysLate > 7 ? 'high' : daysLate > 2 ? 'medium' : 'low',
         ownerRole: 'buyer',
@@ -64,10 +66,11 @@ export const LATE_SUPPLIER_RULE: AlertRule = {
           received_qty: r.received_qty,
           open_qty: open,
           first_receipt_at: r.first_receipt_at,
-          grace_days: settings.lateSupplierDays,
+          grace_days: grace.value,
+          ...(grace.from === 'default' ? {} : { threshold_scope: grace.from }),
         },
         observedAt: `${r.planned_day}T23:59:59.999Z`,
-      };
+      }];
     });
   },
 };

@@ -16,14 +16,16 @@ export const PURCHASE_ANOMALY_RULE: AlertRule = {
   description:
     'A purchase order line whose anomaly score is at least LEDGERLINE_ALERT_PURCHASE_SCORE; labelled duplicate, price or quantity from the scorer\'s reasons (finance for duplicate and price, the buyer for quantity alone).',
   documentRule: true,
-  async evaluate({ store, settings }) {
-    const docs = await anomalousDocuments(store, 'purchase', settings.purchaseScore);
-    return docs.map((d): Condition => {
+  async evaluate({ store, thresholds }) {
+    const docs = await anomalousDocuments(store, 'purchase', Math.min(...thresholds.values('purchaseScore')));
+    return docs.flatMap((d): Condition[] => {
+      const threshold = thresholds.get('purchaseScore', d);
+      if (d.score < threshold.value) return [];
       const found = PURCHASE_FEATURES.filter((f) => d.reasons.some((r) => r.feature === f && r.evidence > 0));
       const owner: OwnerRole = found.length === 1 && found[0] === 'quantity' ? 'buyer' : 'finance';
       const twin = d.reasons.find((r) => r.feature === 'duplicate')?.value;
       const price = d.reasons.find((r) => r.feature === 'price');
-      return {
+      return [{
         key: `${d.company}/${d.doc_id}`,
         severity: found.includes('duplicate') || d.score >= 0.95 ? 'high' : 'medium',
         ownerRole: owner,
@@ -46,10 +48,11 @@ export const PURCHASE_ANOMALY_RULE: AlertRule = {
           typical_price: typeof price?.typical === 'number' ? price.typical : null,
           value: round(d.qty * d.price, 2),
           model: modelEvidence(d),
-          threshold: settings.purchaseScore,
+          threshold: threshold.value,
+          ...(threshold.from === 'default' ? {} : { threshold_scope: threshold.from }),
         },
         observedAt: d.occurred_at,
-      };
+      }];
     });
   },
 };

@@ -1,11 +1,14 @@
 import type { Store } from '../store/store.js';
 import type { AlertKind, Condition, OwnerRole } from './alert.js';
 import type { AlertSettings } from './settings.js';
+import type { Thresholds } from './thresholds.js';
 
 /** What a rule is evaluated against. */
 export interface RuleContext {
   store: Store;
   settings: AlertSettings;
+  /** The settings' thresholds as they apply per company / warehouse / category: what a rule judges a condition against. */
+  thresholds: Thresholds;
   /** The latest event time processed (ISO): "now" for what is due; undefined before anything was processed. */
   streamTime: string | undefined;
   /** Wall-clock now (the dead-letter window is about arrival, not event time). */

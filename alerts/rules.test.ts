@@ -8,6 +8,7 @@ import { tempDir, testConfig } from '../testing/harness.js';
 import { AlertService } from './alert-service.js';
 import { reconcile } from './reconcile.js';
 import { DEFAULT_ALERT_SETTINGS } from './settings.js';
+import { parseThresholdOverrides } from './thresholds.js';
 
 describe('rules on hand-made facts', () => {
   let store: ChdbStore;
@@ -52,6 +53,34 @@ describe('rules on hand-made facts', () => {
     ]);
     await store.insert('ledger_positions', [{ company: 'acme', sku: 'SKU-1', warehouse: 'WH1', location: 'WH1/Stock', usage: 'internal', qty: 0, reserved: 0, log_offset: 3 }]);
     expect((await evaluateAlerts(store)).kinds.negative_stock).toMatchObject({ conditions: 1, resolved: 1, updated: 1 });
+  });
+
+  it('stock drift: repeated count variances per cell within the window, the first count left out, thresholds per warehouse', async () => {
+    const count = (id: number, sku: string, wh: string, day: string, counted: number, system: number) => ({
+      company: 'acme', count_id: `stock.count:${id}`, sku, warehouse: wh, location: `${wh}/Stock`, user: 'alice', reason: counted < system ? 'shrinkage' : 'found',
+      counted_qty: counted, system_qty: system, occurred_at: `${day}T20:00:00.000Z`, count_version: 1, log_offset: id,
+    });
+    await store.insert('count_outcomes', [
+      // SKU-9 at WH1: an opening count (not judged), two losses in the window: drift (shrink).
+      count(101, 'SKU-9', 'WH1', '2025-01-01', 40, 0), count(102, 'SKU-9', 'WH1', '2025-01-20', 38, 40), count(103, 'SKU-9', 'WH1', '2025-02-15', 35, 37),
+      // SKU-9 at WH2: the same, but WH2 asks for three variances.
+      count(201, 'SKU-9', 'WH2', '2025-01-01', 40, 0), count(202, 'SKU-9', 'WH2', '2025-01-20', 38, 40), count(203, 'SKU-9', 'WH2', '2025-02-15', 35, 37),
+      // SKU-8 at WH1: one variance in the window, and one before it (2024): not drift.
+      count(301, 'SKU-8', 'WH1', '2024-06-01', 10, 0), count(302, 'SKU-8', 'WH1', '2024-09-01', 12, 10), count(303, 'SKU-8', 'WH1', '2025-02-01', 12, 12), count(304, 'SKU-8', 'WH1', '2025-02-20', 9, 12),
+      // SKU-7 at WH3: back and forth (a miscount undone by the next count).
+      count(401, 'SKU-7', 'WH3', '2025-01-01', 10, 0), count(402, 'SKU-7', 'WH3', '2025-01-25', 14, 10), count(403, 'SKU-7', 'WH3', '2025-02-20', 10, 14),
+    ]);
+    const settings = { ...DEFAULT_ALERT_SETTINGS, overrides: parseThresholdOverrides({ thresholds: [{ warehouse: 'WH2', set: { drift_variances: 3 } }] }) };
+    expect((await evaluateAlerts(store, settings)).kinds.stock_drift).toMatchObject({ conditions: 2, opened: 2 });
+    const alerts = (await new AlertService(store).list({ kind: 'stock_drift' })).alerts;
+    expect(alerts.map((a) => [a.subject.sku, a.subject.location, a.severity, a.owner_role, a.evidence.pattern, a.evidence.variances, a.evidence.counts_in_window])).toEqual([
+      ['SKU-9', 'WH1/Stock', 'high', 'finance', 'shrink', 2, 2],
+      ['SKU-7', 'WH3/Stock', 'medium', 'finance', 'back_and_forth', 2, 2],
+    ]);
+    expect(alerts[0]!.evidence).toMatchObject({ net_variance: -4, counts: [{ count_id: 'stock.count:102', variance: -2 }, { count_id: 'stock.count:103', variance: -2 }] });
+    // A corrected version of a count that is within tolerance clears the drift.
+    await store.insert('count_outcomes', [{ ...count(103, 'SKU-9', 'WH1', '2025-02-15', 37, 37), count_version: 2 }]);
+    expect((await evaluateAlerts(store, settings)).kinds.stock_drift).toMatchObject({ conditions: 1, resolved: 1 });
   });
 });
 

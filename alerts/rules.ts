@@ -6,6 +6,8 @@ import { LATE_SUPPLIER_RULE } from './late-supplier-rule.js';
 import { NEGATIVE_STOCK_RULE } from './negative-stock-rule.js';
 import { PURCHASE_ANOMALY_RULE } from './purchase-anomaly-rule.js';
 import type { AlertRule } from './rule.js';
+import { FILL_RATE_BREACH_RULE, OTIF_BREACH_RULE } from './service-breach-rule.js';
+import { STOCK_DRIFT_RULE } from './stock-drift-rule.js';
 import { STOCKOUT_RISK_RULE } from './stockout-risk-rule.js';
 
 /** Every rule, one per alert kind, in the order they are evaluated and documented. */
@@ -17,6 +19,9 @@ export const ALERT_RULES: readonly AlertRule[] = [
   BILL_MISMATCH_RULE,
   NEGATIVE_STOCK_RULE,
   DEAD_LETTER_SURGE_RULE,
+  OTIF_BREACH_RULE,
+  FILL_RATE_BREACH_RULE,
+  STOCK_DRIFT_RULE,
 ];
 
 export function ruleOf(kind: AlertKind): AlertRule {

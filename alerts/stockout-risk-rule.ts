@@ -29,7 +29,7 @@ export const STOCKOUT_RISK_RULE: AlertRule = {
   ownerRole: 'buyer',
   description: 'A SKU-warehouse whose probability of running out within the risk horizon (latest scoring) is at least LEDGERLINE_ALERT_STOCKOUT_RISK.',
   documentRule: false,
-  async evaluate({ store, settings }) {
+  async evaluate({ store, thresholds }) {
     const [latest] = await store.query<{ as_of: string; n: number }>('SELECT toString(max(as_of)) AS as_of, count() AS n FROM stockout_risk');
     if (!latest || Number(latest.n) === 0) return undefined;
     const rows = await store.query<RiskRow>(
@@ -37,16 +37,20 @@ export const STOCKOUT_RISK_RULE: AlertRule = {
               suggested_order_qty, net, quarantined, in_transit, inbound, lead_time_days, forecast_units, model_version
        FROM (SELECT * FROM stockout_risk FINAL WHERE as_of = {as_of:Date} AND risk >= {threshold:Float64})
        ORDER BY company, sku, warehouse`,
-      { as_of: latest.as_of, threshold: settings.stockoutRisk },
+      { as_of: latest.as_of, threshold: Math.min(...thresholds.values('stockoutRisk')) },
     );
-    if (rows.length === 0) return [];
+    const judged = rows.flatMap((r) => {
+      const threshold = thresholds.get('stockoutRisk', r);
+      return r.risk >= threshold.value ? [{ r, threshold }] : [];
+    });
+    if (judged.length === 0) return [];
     const inbound = await store.query<InboundRow>(
       `SELECT company, sku, warehouse, line_id, order_id, vendor, qty_ordered - received_qty AS open_qty, toString(p_day) AS planned_day
        FROM (SELECT *, planned_day AS p_day FROM purchase_line_outcomes FINAL
              WHERE line_known AND state != 'cancelled' AND received_qty < qty_ordered
                AND (company, sku, warehouse) IN (SELECT company, sku, warehouse FROM stockout_risk FINAL WHERE as_of = {as_of:Date} AND risk >= {threshold:Float64}))
        ORDER BY company, sku, warehouse, p_day, line_id`,
-      { as_of: latest.as_of, threshold: settings.stockoutRisk },
+      { as_of: latest.as_of, threshold: Math.min(...thresholds.values('stockoutRisk')) },
     );
     const byCell = new Map<string, InboundRow[]>();
     for (const l of inbound) {
@@ -55,7 +59,7 @@ export const STOCKOUT_RISK_RULE: AlertRule = {
       if (list.length < MAX_INBOUND_LINES) list.push(l);
       byCell.set(key, list);
     }
-    return rows.map((r): Condition => {
+    return judged.map(({ r, threshold }): Condition => {
       const key = `${r.company}/${r.sku}@${r.warehouse}`;
       return {
         key,
@@ -79,7 +83,8 @@ export const STOCKOUT_RISK_RULE: AlertRule = {
           inbound_lines: (byCell.get(key) ?? []).map((l) => ({ line_id: l.line_id, order_id: l.order_id, vendor: l.vendor, open_qty: l.open_qty, planned_day: l.planned_day })),
           model: 'demand-forecast',
           model_version: Number(r.model_version),
-          threshold: settings.stockoutRisk,
+          threshold: threshold.value,
+          ...(threshold.from === 'default' ? {} : { threshold_scope: threshold.from }),
         },
         observedAt: `${r.as_of}T00:00:00.000Z`,
       };

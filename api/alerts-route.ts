@@ -14,15 +14,22 @@ import { AlertError } from '../alerts/lifecycle.js';
 import type { AlertFeed } from './alert-feed.js';
 import type { AlertStreams } from './alert-stream.js';
 import { HttpError } from './http-error.js';
+import { checkWarehouseFilter, dataScope, inScope, type DataScope } from './scope.js';
 import { actorOf, principalOf } from './security.js';
 import { validated } from './validate.js';
 
 type AlertRouteId = 'listAlerts' | 'alertStream' | 'getAlert' | 'acknowledgeAlert' | 'assignAlert' | 'resolveAlert' | 'dismissAlert' | 'commentAlert';
 
-/** The alerts a caller may see: its own role's, or all. */
+/**
+ * The alerts a caller may see: its own role's, or all; and of those, the ones of the companies and
+ * warehouses its key is limited to (api/scope.ts; an alert without a warehouse, such as a dead-letter
+ * surge, is outside a warehouse limit).
+ */
 interface Scope {
   role: string;
+  /** Every alert, whatever its owner and place. */
   all: boolean;
+  data: DataScope | undefined;
   sees: (alert: Alert | undefined) => boolean;
 }
 
@@ -31,8 +38,9 @@ function scopeOf(res: Response): Scope {
   // The guard of every alert route sets a principal or refuses the request.
   if (p === undefined) throw new Error('alert route reached without a principal: mount it through app.ts');
   const role = p.role;
-  if (role === 'admin' || role === 'executive') return { role, all: true, sees: (a) => a !== undefined };
-  return { role, all: false, sees: (a) => a !== undefined && a.owner_role === role };
+  const data = dataScope(p);
+  const anyRole = role === 'admin' || role === 'executive';
+  return { role, all: anyRole && data === undefined, data, sees: (a) => a !== undefined && (anyRole || a.owner_role === role) && inScope(data, a.company, a.subject.warehouse) };
 }
 
 function statuses(raw: string | undefined): AlertStatus[] | undefined {
@@ -77,7 +85,8 @@ export function alertsHandlers(service: AlertService, feed: AlertFeed, streams: 
       const q = validated(res).query as Record<string, string | number | undefined>;
       const scope = scopeOf(res);
       let owner = q.owner_role as OwnerRole | undefined;
-      if (!scope.all) {
+      checkWarehouseFilter(scope.data, q.warehouse);
+      if (!scope.all && scope.role !== 'admin' && scope.role !== 'executive') {
         if (owner !== undefined && owner !== scope.role) {
           throw new HttpError(403, `the ${scope.role} role sees only the alerts it owns: leave owner_role out or set it to ${scope.role}`);
         }
@@ -87,7 +96,7 @@ export function alertsHandlers(service: AlertService, feed: AlertFeed, streams: 
       const limit = (q.limit as number | undefined) ?? 100;
       const offset = (q.offset as number | undefined) ?? 0;
       await feed.ready();
-      const page = feed.list({
+      const query = {
         kind: q.kind as AlertKind | undefined,
         status,
         severity: q.severity as Severity | undefined,
@@ -97,10 +106,14 @@ export function alertsHandlers(service: AlertService, feed: AlertFeed, streams: 
         vendor: q.vendor as string | undefined,
         assignee: q.assignee as string | undefined,
         since: q.since as string | undefined,
-        limit,
-        offset,
-      });
-      res.json({ total: page.total, offset, limit, alerts: page.alerts });
+      };
+      if (scope.data === undefined) {
+        const page = feed.list({ ...query, limit, offset });
+        return void res.json({ total: page.total, offset, limit, alerts: page.alerts });
+      }
+      // Paged after the scope: the feed pages by its own filters only.
+      const visible = feed.list({ ...query, limit: Number.MAX_SAFE_INTEGER, offset: 0 }).alerts.filter(scope.sees);
+      res.json({ total: visible.length, offset, limit, alerts: visible.slice(offset, offset + limit) });
     },
     alertStream: async (req, res) => {
       const scope = scopeOf(res);

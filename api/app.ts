@@ -13,9 +13,13 @@ import { keysHandlers } from './keys-route.js';
 import { ApiKeyError, ApiKeys, redactSecrets } from './keys.js';
 import { ledgerHandler } from './ledger-route.js';
 import { Metrics } from './metrics.js';
+import { alertSamples, pipelineSamples } from './pipeline-metrics.js';
 import { modelsHandlers } from './models-route.js';
+import { odooWebhookHandler, type OdooWebhookReceiver } from './odoo-webhook-route.js';
 import { openApiDocument } from './openapi.js';
-import { pathMatches, ROLES, ROUTES, type Route, type RouteId } from './routes.js';
+import { pathMatches, ROLES, ROUTES, type Role, type Route, type RouteId } from './routes.js';
+import { DASHBOARDS_PATH, dashboardsHandlers, defaultDashboardsSite } from './dashboards-site.js';
+import { scopeGuard } from './scope.js';
 import { guard, RateLimiter, type AuthMode } from './security.js';
 import { validateRequest } from './validate.js';
 
@@ -39,6 +43,11 @@ export interface ApiOptions {
   keys: ApiKeys;
   /** How the alert list and stream follow the store (tests shorten the waits). */
   alerts: Partial<Omit<AlertFeedOptions, 'log'> & AlertStreamOptions>;
+  /** The Odoo webhook receiver of `ledgerline odoo` (absent: the route answers 404). */
+  odooWebhook?: OdooWebhookReceiver;
+  /** The built dashboards served under /dashboards (default dashboards/site) and the role that may open them (LEDGERLINE_DASHBOARDS_ROLE). */
+  dashboardsSite: string;
+  dashboardsRole: Role;
 }
 
 /** The app, with what must be stopped before its server can close. */
@@ -53,7 +62,7 @@ export interface ApiApp extends express.Express {
 const ALERT_ERROR_STATUS: Record<AlertErrorCode, number> = { not_found: 404, invalid_transition: 409, invalid_request: 400 };
 
 /** The API settings of a configuration. */
-export function apiOptions(config: Config): Pick<ApiOptions, 'auth' | 'host' | 'ratePerSecond' | 'rateBurst' | 'maxBodyBytes' | 'logLevel'> {
+export function apiOptions(config: Config): Pick<ApiOptions, 'auth' | 'host' | 'ratePerSecond' | 'rateBurst' | 'maxBodyBytes' | 'logLevel' | 'dashboardsRole'> {
   return {
     auth: config.LEDGERLINE_API_AUTH,
     host: config.LEDGERLINE_HOST,
@@ -61,6 +70,7 @@ export function apiOptions(config: Config): Pick<ApiOptions, 'auth' | 'host' | '
     rateBurst: config.LEDGERLINE_API_RATE_BURST,
     maxBodyBytes: config.LEDGERLINE_API_MAX_BODY_BYTES,
     logLevel: config.LEDGERLINE_LOG_LEVEL,
+    dashboardsRole: config.LEDGERLINE_DASHBOARDS_ROLE,
   };
 }
 
@@ -76,6 +86,7 @@ export function createApp(store: Store, settings: KpiSettings, options: Partial<
     metrics: new Metrics(),
     keys: new ApiKeys(store),
     alerts: {},
+    dashboardsSite: defaultDashboardsSite(),
     ...options,
   };
   const log = (line: string) => o.log(redactSecrets(line));
@@ -88,6 +99,8 @@ export function createApp(store: Store, settings: KpiSettings, options: Partial<
   for (const reason of ['missing', 'malformed', 'unknown', 'revoked']) authFailures.inc({ reason }, 0);
   rateLimited.inc({}, 0);
   addStoreMetrics(metrics, store, keys);
+  metrics.collect(() => pipelineSamples(store));
+  metrics.collect(() => alertSamples(store));
 
   // One feed and one set of streams per app: however many clients list or stream, one poller reads the store.
   const feed = new AlertFeed(store, { ...DEFAULT_FEED_OPTIONS, ...o.alerts, log });
@@ -114,6 +127,7 @@ export function createApp(store: Store, settings: KpiSettings, options: Partial<
     ...modelsHandlers(store),
     ...keysHandlers(keys),
     ...alertsHandlers(new AlertService(store), feed, streams),
+    odooWebhook: odooWebhookHandler(o.odooWebhook),
   };
 
   const app = express();
@@ -149,10 +163,13 @@ export function createApp(store: Store, settings: KpiSettings, options: Partial<
       // Bodies are read only once the caller is known to be allowed: strangers cannot make the server parse.
       ...('body' in route ? [json] : []),
       validateRequest(route),
+      // A key limited to companies or warehouses is held to them (api/scope.ts).
+      scopeGuard(route),
       handlers[route.id],
     ];
     app[route.method](route.path, ...chain);
   }
+  app.use(DASHBOARDS_PATH, ...dashboardsHandlers(o.dashboardsSite, o.dashboardsRole, { keys, mode: o.auth, host: o.host, authFailures, rateLimited }, o.ratePerSecond));
 
   app.use((req, _res, next) => {
     const path = req.path;

@@ -11,8 +11,8 @@ export function keysHandlers(keys: ApiKeys): Record<'listKeys' | 'createKey' | '
       res.json({ keys: await keys.list() });
     },
     createKey: async (_req, res) => {
-      const body = validated(res).body as { role: string; name: string };
-      const { key, record } = await keys.create(body.role, body.name, actorOf(res));
+      const body = validated(res).body as { role: string; name: string; companies?: string[]; warehouses?: string[] };
+      const { key, record } = await keys.create(body.role, body.name, actorOf(res), { companies: body.companies, warehouses: body.warehouses });
       // The one response that holds a secret: no cache may keep it.
       res.set('Cache-Control', 'no-store');
       res.status(201).json({ ...record, key });

@@ -28,6 +28,10 @@ export interface ApiKeyRecord {
   id: string;
   role: Role;
   name: string;
+  /** The companies the key may see ([]: all). */
+  companies: string[];
+  /** The warehouses the key may see ([]: all). */
+  warehouses: string[];
   created_at: string;
   created_by: string;
   revoked_at: string | null;
@@ -63,11 +67,23 @@ export class ApiKeys {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A new key for `role`; `key` is the only copy of the secret there will ever be. */
-  async create(role: string, name: string, createdBy: string): Promise<{ key: string; record: ApiKeyRecord }> {
+  /**
+   * A new key for `role`, limited to `scope` (companies and/or warehouses; none: everything); `key`
+   * is the only copy of the secret there will ever be.
+   */
+  async create(role: string, name: string, createdBy: string, scope: { companies?: readonly string[]; warehouses?: readonly string[] } = {}): Promise<{ key: string; record: ApiKeyRecord }> {
     if (!(ROLES as readonly string[]).includes(role)) throw new ApiKeyError(`unknown role "${role}": one of ${ROLES.join(', ')}`);
     const trimmed = name.trim();
     if (trimmed.length === 0 || trimmed.length > 200) throw new ApiKeyError('a key needs a name of 1 to 200 characters saying who or what uses it');
+    const list = (what: string, values: readonly string[] = []) => {
+      const out = [...new Set(values.map((v) => v.trim()))];
+      if (out.some((v) => v.length === 0 || v.length > 200)) throw new ApiKeyError(`${what}: each must be 1 to 200 characters`);
+      return out.sort();
+    };
+    const companies = list('companies', scope.companies);
+    const warehouses = list('warehouses', scope.warehouses);
+    // A key that manages keys could create itself an unlimited one: limits are for data keys.
+    if (role === 'admin' && (companies.length || warehouses.length)) throw new ApiKeyError('an admin key cannot be limited to companies or warehouses (it can create keys for any); limit the data roles instead');
     const id = `llk_${randomBytes(6).toString('hex')}`;
     const key = `${id}_${randomBytes(32).toString('base64url')}`;
     const stored: StoredKey = {
@@ -75,6 +91,8 @@ export class ApiKeys {
       hash: sha256(key),
       role: role as Role,
       name: trimmed,
+      companies,
+      warehouses,
       created_at: new Date(this.now()).toISOString(),
       created_by: createdBy,
       revoked_at: null,
@@ -132,7 +150,7 @@ export class ApiKeys {
     this.loading ??= (async () => {
       try {
         const rows = await this.store.query<Omit<StoredKey, 'seq'> & { seq: string }>(
-          `SELECT key_id AS id, hash, role, name, formatDateTime(created_at, '%Y-%m-%dT%H:%i:%S.%fZ') AS created_at, created_by,
+          `SELECT key_id AS id, hash, role, name, companies, warehouses, formatDateTime(created_at, '%Y-%m-%dT%H:%i:%S.%fZ') AS created_at, created_by,
                   if(isNull(revoked_at), NULL, formatDateTime(assumeNotNull(revoked_at), '%Y-%m-%dT%H:%i:%S.%fZ')) AS revoked_at, revoked_by, toString(seq) AS seq
            FROM api_keys FINAL`,
         );
@@ -155,11 +173,11 @@ export class ApiKeys {
 
   private async write(k: StoredKey): Promise<void> {
     await this.store.insert('api_keys', [
-      { key_id: k.id, hash: k.hash, role: k.role, name: k.name, created_at: k.created_at, created_by: k.created_by, revoked_at: k.revoked_at, revoked_by: k.revoked_by, seq: k.seq },
+      { key_id: k.id, hash: k.hash, role: k.role, name: k.name, companies: k.companies, warehouses: k.warehouses, created_at: k.created_at, created_by: k.created_by, revoked_at: k.revoked_at, revoked_by: k.revoked_by, seq: k.seq },
     ]);
   }
 }
 
 function publicRecord(k: StoredKey): ApiKeyRecord {
-  return { id: k.id, role: k.role, name: k.name, created_at: k.created_at, created_by: k.created_by, revoked_at: k.revoked_at, revoked_by: k.revoked_by };
+  return { id: k.id, role: k.role, name: k.name, companies: k.companies, warehouses: k.warehouses, created_at: k.created_at, created_by: k.created_by, revoked_at: k.revoked_at, revoked_by: k.revoked_by };
 }

@@ -23,8 +23,8 @@ export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   // Reading every alert but acting on none: open exceptions and their age are a dashboard figure,
   // and who handles an alert is for the role that owns it.
   executive: 'KPIs, the ledger and every alert, read-only (the dashboards).',
-  buyer: 'Stockout risk and demand forecasts; the alerts owned by buyer (stockout risk, late suppliers, negative stock, purchase quantities): read and act on them.',
-  finance: 'Anomalous adjustments and purchases; the alerts owned by finance (anomalous adjustments, duplicate or mispriced purchases, bill mismatches): read and act on them.',
+  buyer: 'Stockout risk and demand forecasts; the alerts owned by buyer (stockout risk, late suppliers, negative stock, purchase quantities, OTIF and fill-rate breaches): read and act on them.',
+  finance: 'Anomalous adjustments and purchases; the alerts owned by finance (anomalous adjustments, duplicate or mispriced purchases, bill mismatches, stock drift): read and act on them.',
   data_scientist: 'The model registry, forecasts and anomaly scores.',
   // A scraper's key should not be able to read business data or create keys: least privilege.
   monitoring: 'Prometheus metrics only (a scraper\'s key).',
@@ -105,7 +105,7 @@ export const ROUTES = defineRoutes([
     method: 'get',
     path: '/metrics',
     tag: 'operations',
-    summary: 'Prometheus metrics (text exposition format 0.0.4): requests and their latency per route and status, dead letters, events logged, keys.',
+    summary: 'Prometheus metrics (text exposition format 0.0.4): requests and their latency per route and status, events per pipeline stage (read, dead-lettered, logged, processed), lag (offsets and event time), live alerts by kind and severity, keys.',
     access: roles('monitoring'),
     response: { status: 200, description: 'Prometheus text exposition format.', contentType: 'text/plain' },
   },
@@ -233,10 +233,16 @@ export const ROUTES = defineRoutes([
           { description: 'What the key may do (see the roles).' },
         ),
         name: Type.String({ minLength: 1, maxLength: 200, description: 'Who or what uses the key, e.g. "buyer dashboard".' }),
+        companies: Type.Optional(
+          Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000, description: 'Limit the key to these companies (absent or empty: all). Not for admin keys.' }),
+        ),
+        warehouses: Type.Optional(
+          Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000, description: 'Limit the key to these warehouses (absent or empty: all). Not for admin keys.' }),
+        ),
       },
-      { additionalProperties: false, examples: [{ role: 'buyer', name: 'buyer dashboard' }] },
+      { additionalProperties: false, examples: [{ role: 'buyer', name: 'buyer dashboard' }, { role: 'executive', name: 'WH2 site manager', companies: ['acme'], warehouses: ['WH2'] }] },
     ),
-    response: { status: 201, description: '`{"id", "key", "role", "name", "created_at", "created_by"}`: `key` goes in `Authorization: Bearer <key>`.' },
+    response: { status: 201, description: '`{"id", "key", "role", "name", "companies", "warehouses", "created_at", "created_by"}`: `key` goes in `Authorization: Bearer <key>`.' },
   },
   {
     id: 'revokeKey',
@@ -348,6 +354,27 @@ export const ROUTES = defineRoutes([
     pathParams: alertIdParam,
     body: Type.Object({ text: note('The comment.') }, { additionalProperties: false, examples: [{ text: 'vendor confirmed delivery for Friday' }] }),
     response: { status: 201, description: '`{alert_id, kind, seq, at, actor, action: "commented", from_status, to_status, details: {text}}`: the event added.' },
+  },
+  {
+    id: 'odooWebhook',
+    method: 'post',
+    path: '/api/v1/odoo/webhook',
+    tag: 'ingest',
+    // Public to the key check: Odoo cannot send an API key header; the shared secret (constant-time compared) authenticates it instead.
+    summary:
+      "Receives Odoo's \"Send Webhook Notification\" automation payloads (`_model`, `_id`, `_action`; leave the automation's Fields empty) and wakes the poller of `ledgerline odoo`, which reads the change through the API (a lost notification only delays it). Authenticated by the webhook secret of the Odoo config, in `?secret=` (Odoo cannot send headers) or the X-Ledgerline-Odoo-Secret header; 401 without it, 404 where no poller runs.",
+    access: 'public',
+    query: { secret: { type: 'string', maxLength: 512, description: 'The webhook secret (webhook_secret / webhook_secret_env of the Odoo config).' } },
+    body: Type.Object(
+      {
+        _model: Type.String({ minLength: 1, maxLength: 128, pattern: '^[a-z0-9_.]+$', description: 'The Odoo model, e.g. stock.move.' }),
+        _id: Type.Integer({ minimum: 1, description: 'The record id.' }),
+        _action: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'The automation action, e.g. "Notify Ledgerline(#42)".' })),
+      },
+      // No other fields: the poller reads the record itself, so the automation's "Fields" stay empty (docs/odoo.md).
+      { additionalProperties: false, examples: [{ _model: 'stock.move', _id: 5531, _action: 'Notify Ledgerline(#42)' }] },
+    ),
+    response: { status: 200, description: '`{"status": "accepted", "model", "id"}`' },
   },
 ] as const);
 

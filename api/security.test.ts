@@ -144,7 +144,7 @@ describe('roles, generated from the route table', () => {
   }
 
   it('serves the public routes without a key, and ignores a bad one there', async () => {
-    for (const route of routes.filter((r) => r.access === 'public')) {
+    for (const route of routes.filter((r) => r.access === 'public' && r.method === 'get')) {
       expect((await fetch(base + route.path)).status, route.path).toBe(200);
       expect((await fetch(base + route.path, { headers: { Authorization: 'Bearer nonsense' } })).status, route.path).toBe(200);
     }

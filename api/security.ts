@@ -11,7 +11,9 @@ import { allowedRoles, type Role, type Route } from './routes.js';
 export type AuthMode = 'auto' | 'required';
 
 /** The caller of a request: a key's holder, or (LEDGERLINE_API_AUTH=auto on loopback) someone on this machine without a key. */
-export type Principal = { kind: 'key'; id: string; role: Role; name: string } | { kind: 'local'; role: 'admin' };
+export type Principal =
+  | { kind: 'key'; id: string; role: Role; name: string; /** [] = every company. */ companies: readonly string[]; /** [] = every warehouse. */ warehouses: readonly string[] }
+  | { kind: 'local'; role: 'admin' };
 
 export function principalOf(res: Response): Principal | undefined {
   return res.locals.principal as Principal | undefined;
@@ -113,7 +115,7 @@ export function guard(route: Route, o: GuardOptions): RequestHandler {
       const key = route.access === 'public' ? undefined : sentKey(req);
       if (key !== undefined) {
         const check = await o.keys.check(key);
-        if (check.ok) principal = { kind: 'key', id: check.key.id, role: check.key.role, name: check.key.name };
+        if (check.ok) principal = { kind: 'key', id: check.key.id, role: check.key.role, name: check.key.name, companies: check.key.companies, warehouses: check.key.warehouses };
         else {
           o.authFailures.inc({ reason: check.reason });
           refusal =

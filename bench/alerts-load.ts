@@ -33,7 +33,7 @@ import { loadConfig } from '../config/config.js';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
 import { kpiSettings } from '../kpis/kpi.js';
 import { evaluateAlerts } from '../runtime/alerting-job.js';
-import { EmbeddedPipeline, jobProcessors } from '../runtime/embedded-pipeline.js';
+import { EmbeddedPipeline } from '../runtime/embedded-pipeline.js';
 import { scoreStockouts } from '../runtime/scoring-job.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   await writeDataset({ seed: 1, days: 120, skus: 30, warehouses: 3, out: OUT });
   const config = loadConfig({}, { LEDGERLINE_API_RATE_PER_SECOND: 0, LEDGERLINE_API_AUTH: 'required' });
   const store = await openStore(config, join(OUT, 'data'));
-  await new EmbeddedPipeline(store, config, jobProcessors()).run(await openInputs([join(OUT, 'events.jsonl')], config));
+  await new EmbeddedPipeline(store, config).run(await openInputs([join(OUT, 'events.jsonl')], config));
   await scoreStockouts(store);
   // Every alert of the history, as the truth test does: more alerts to list and to act on.
   await evaluateAlerts(store, { ...DEFAULT_ALERT_SETTINGS, maxAgeDays: 0, stockoutRisk: 0.2 });

@@ -25,7 +25,7 @@ import type { ChdbStore } from '../store/chdb-store.js';
 import { eventKeys } from '../events/keys.js';
 import { validateEvent } from '../events/validate.js';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
-import { jobProcessors } from '../runtime/embedded-pipeline.js';
+import { jobProcessors } from '../runtime/job-processors.js';
 import { ingestToKafka } from '../runtime/kafka-ingest.js';
 import { KafkaProcessing } from '../runtime/kafka-processing.js';
 

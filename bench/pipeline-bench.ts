@@ -16,7 +16,7 @@ import { openInputs } from '../cli/inputs.js';
 import { openStore } from '../cli/open-store.js';
 import { loadConfig } from '../config/config.js';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
-import { EmbeddedPipeline, jobProcessors } from '../runtime/embedded-pipeline.js';
+import { EmbeddedPipeline } from '../runtime/embedded-pipeline.js';
 
 const OUT = fileURLToPath(new URL('../../bench/out/', import.meta.url));
 const options = {
@@ -72,7 +72,7 @@ async function pipeline(path: string): Promise<{ events: number; seconds: number
   try {
     const sources = await openInputs([path], config);
     const started = process.hrtime.bigint();
-    const summary = await new EmbeddedPipeline(store, config, jobProcessors()).run(sources);
+    const summary = await new EmbeddedPipeline(store, config).run(sources);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (summary.dead_lettered > 0) throw new Error(`bench input produced ${summary.dead_lettered} dead letters`);
     return { events: summary.events_read, seconds };

@@ -17,6 +17,13 @@ describe('ledgerline keys', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--role owner: one of executive, buyer, finance, data_scientist, monitoring, admin/);
 
+    const limited = await runCli(['keys', 'create', '--role', 'buyer', '--name', 'wh1 buyer', '--company', 'acme', '--warehouse', 'WH1', '--warehouse', 'WH2', '--data-dir', dataDir]);
+    expect(limited.code, limited.stderr).toBe(0);
+    expect(JSON.parse(limited.stdout)).toMatchObject({ companies: ['acme'], warehouses: ['WH1', 'WH2'] });
+    const limitedAdmin = await runCli(['keys', 'create', '--role', 'admin', '--name', 'x', '--warehouse', 'WH1', '--data-dir', dataDir]);
+    expect(limitedAdmin.code).toBe(2);
+    expect(limitedAdmin.stderr).toMatch(/admin key cannot be limited/);
+
     const listed = await runCli(['keys', 'list', '--data-dir', dataDir]);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toContain(record.id);

@@ -10,7 +10,7 @@ import { openQueryStore } from './open-store.js';
 const SUBCOMMANDS = ['create', 'list', 'revoke'] as const;
 
 /**
- * `ledgerline keys create --role R --name N | list | revoke ID`: the API keys of the configured
+ * `ledgerline keys create --role R --name N [--company C]… [--warehouse W]… | list | revoke ID`: the API keys of the configured
  * store. `create` prints the key once (only its hash is stored); `list` never shows a key; `revoke`
  * takes effect in every API process within seconds. Each prints JSON lines.
  */
@@ -20,13 +20,14 @@ export async function keysCommand(argv: string[], config: Config): Promise<numbe
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { role: { type: 'string' }, name: { type: 'string' }, 'data-dir': { type: 'string' } },
+    options: { role: { type: 'string' }, name: { type: 'string' }, company: { type: 'string', multiple: true }, warehouse: { type: 'string', multiple: true }, 'data-dir': { type: 'string' } },
   });
   if (sub === 'create') {
     if (values.role === undefined || values.name === undefined) throw new UsageError(`keys create needs --role (${ROLES.join(', ')}) and --name (who or what uses the key)`);
     if (!(ROLES as readonly string[]).includes(values.role)) throw new UsageError(`--role ${values.role}: one of ${ROLES.join(', ')}`);
     if (positionals.length) throw new UsageError(`keys create takes no arguments besides its flags (got ${positionals.join(' ')})`);
-  } else if (sub === 'revoke') {
+  } else if (values.company || values.warehouse) throw new UsageError('--company and --warehouse limit a key being created: keys create only');
+  else if (sub === 'revoke') {
     if (positionals.length !== 1 || !new RegExp(KEY_ID_PATTERN).test(positionals[0]!)) throw new UsageError('keys revoke needs one key id, e.g. llk_0123456789ab (see keys list)');
   } else if (positionals.length) throw new UsageError(`keys list takes no arguments (got ${positionals.join(' ')})`);
 
@@ -36,7 +37,8 @@ export async function keysCommand(argv: string[], config: Config): Promise<numbe
     const actor = `cli:${process.env.USER ?? userInfo().username}`;
     switch (sub) {
       case 'create': {
-        const { key, record } = await keys.create(values.role!, values.name!, actor).catch((e: unknown) => {
+        const scope = { companies: values.company ?? [], warehouses: values.warehouse ?? [] };
+        const { key, record } = await keys.create(values.role!, values.name!, actor, scope).catch((e: unknown) => {
           throw e instanceof ApiKeyError ? new UsageError(e.message) : e;
         });
         writeJsonLines([{ ...record, key }]);

@@ -6,6 +6,7 @@ import { UsageError } from './errors.js';
 // Commands load lazily: `generate` should not pay for loading the database engine.
 const USAGE = `usage:
   ledgerline run --input PATH... [--data-dir D] [--once] [--port N]      (embedded, all in one)
+  ledgerline odoo --config odoo.json [--data-dir D] [--once] [--port N]  (follows an Odoo database: poller + webhook; docs/odoo.md)
   ledgerline ingest --input PATH... [--data-dir D]                       (distributed: to Kafka)
   ledgerline process [--drain] [--data-dir D]                            (distributed: a processor)
   ledgerline api [--port N] [--data-dir D]                               (the HTTP API on the store)
@@ -25,8 +26,9 @@ const USAGE = `usage:
   ledgerline alerts dismiss ID --reason TEXT   ·   comment ID --text TEXT
   ledgerline alerts webhooks [--endpoint ID] [--seq N] [--limit N]        (the webhook delivery log)
                       (alerts and their lifecycle; actions are recorded under $USER; every alerts command takes --data-dir D)
-  ledgerline keys create --role executive|buyer|finance|data_scientist|monitoring|admin --name N
+  ledgerline keys create --role executive|buyer|finance|data_scientist|monitoring|admin --name N [--company C]… [--warehouse W]…
   ledgerline keys list   ·   ledgerline keys revoke ID          (API keys; every keys command takes --data-dir D)
+  ledgerline dashboards build [--data-dir D]                              (the Evidence dashboards, once; docs/dashboards.md)
   ledgerline generate --seed N --days D --skus S --warehouses W --out DIR [--start YYYY-MM-DD]
                       [--late-share 0.05] [--late-max-days 3] [--dup-share 0.005]
   ledgerline forecast --input series.csv --horizon H --out forecast.csv [--level 0.8] [--method auto]
@@ -40,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return (await import('./run-command.js')).runCommand(rest, loadConfig());
+    case 'odoo':
+      return (await import('./odoo-command.js')).odooCommand(rest, loadConfig());
     case 'ingest':
       return (await import('./ingest-command.js')).ingestCommand(rest, loadConfig());
     case 'process':
@@ -61,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./alerts-command.js')).alertsCommand(rest, loadConfig());
     case 'keys':
       return (await import('./keys-command.js')).keysCommand(rest, loadConfig());
+    case 'dashboards':
+      return (await import('./dashboards-command.js')).dashboardsCommand(rest, loadConfig());
     case 'generate':
       return (await import('./generate-command.js')).generateCommand(rest);
     case 'forecast':

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
-import { jobProcessors } from '../runtime/embedded-pipeline.js';
+import { jobProcessors } from '../runtime/job-processors.js';
 import { KafkaProcessing } from '../runtime/kafka-processing.js';
 import { openKafkaBus } from './open-bus.js';
 import { openQueryStore } from './open-store.js';

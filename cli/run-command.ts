@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
+import { scheduleDashboards } from '../api/dashboards-schedule.js';
 import type { Config } from '../config/config.js';
-import { EmbeddedPipeline, jobProcessors } from '../runtime/embedded-pipeline.js';
+import { kpiSettings } from '../kpis/kpi.js';
+import { EmbeddedPipeline } from '../runtime/embedded-pipeline.js';
 import { Progress } from '../runtime/progress.js';
 import { openInputs } from './inputs.js';
 import { openStore, requireEmbedded } from './open-store.js';
@@ -27,12 +29,22 @@ export async function runCommand(argv: string[], config: Config): Promise<number
   const sources = await openInputs(inputs, config);
   const store = await openStore(config, values['data-dir']);
   try {
-    const pipeline = new EmbeddedPipeline(store, config, jobProcessors(), new Progress());
+    const pipeline = new EmbeddedPipeline(store, config, undefined, new Progress());
     const summary = await pipeline.run(sources);
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     if (values.once) return 0;
 
-    await serveApi(store, config, port);
+    // Built in child processes beside the API once the data is scored; not installed or failing, the dashboards are reported in the log, never fatal.
+    const dashboards = scheduleDashboards(store, {
+      intervalMs: config.LEDGERLINE_DASHBOARDS_MINUTES * 60_000,
+      waitForScores: config.LEDGERLINE_SCORING_MINUTES > 0,
+      settings: kpiSettings(config),
+    });
+    try {
+      await serveApi(store, config, port);
+    } finally {
+      await dashboards.stop();
+    }
     return 0;
   } finally {
     await store.close();

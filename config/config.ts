@@ -26,6 +26,11 @@ export const ConfigSchema = Type.Object({
   LEDGERLINE_COMMIT_MS: Int(10, 600_000, 2_000, 'How often processors write their outputs and commit their positions (at the latest; also after 200k output rows): how far the store may lag behind the stream.'),
   LEDGERLINE_BUS_PARTITIONS: Int(1, 1024, 8, 'Partitions of the bus (keys are hashed onto them): the embedded one, and the Kafka events topic, which is created with them.'),
   LEDGERLINE_BUS_CAPACITY: Int(1, 10_000_000, 10_000, 'Records the embedded bus buffers before publishers wait (backpressure). Small keeps events short-lived: cheaper garbage collection.'),
+  LEDGERLINE_PROCESSOR_THREADS: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 0, maximum: 64 })], {
+    default: 'auto',
+    description:
+      'Worker threads the embedded mode runs its processors on (each owns some bus partitions), beside the thread that reads, validates and logs the input; 0: all in one thread. auto: none on 2 cores or fewer (there the engine and the garbage collector already keep the second core busy: a thread gained ~20% events/s for ~400 MB more memory), else cores − 2, at most 4.',
+  }),
   LEDGERLINE_MAX_RECORD_BYTES: Int(1024, 1 << 30, 1 << 20, 'Longest accepted input line; longer lines are dead-lettered.'),
   LEDGERLINE_DEAD_LETTER_RAW_BYTES: Int(256, 16 << 20, 64 << 10, 'How much of a bad record the dead-letter table keeps (the full size and a hash are kept too).'),
   LEDGERLINE_EMERGENCY_PURCHASE_DAYS: Type.Number({
@@ -81,11 +86,23 @@ export const ConfigSchema = Type.Object({
   LEDGERLINE_ALERT_MAX_AGE_DAYS: Int(0, 36_500, 30, 'Alerts about a document (an adjustment, a purchase or bill line) older than this many days before the latest event time are not opened (0: any age), so a first evaluation over years of history does not bury the current ones.'),
   LEDGERLINE_ALERT_AUTO_RESOLVE: Type.Boolean({ default: true, description: 'Resolve an alert by itself when its condition clears (a risk that fell, a line received); false leaves every alert for a person to close.' }),
   LEDGERLINE_ALERT_KEEP_OPEN: Type.String({ default: '', description: 'Alert kinds, comma-separated, never auto-resolved even with LEDGERLINE_ALERT_AUTO_RESOLVE (e.g. anomalous_adjustment,bill_mismatch).' }),
+  LEDGERLINE_ALERT_OTIF_TARGET: Type.Number({ minimum: 0, maximum: 1, default: 0.95, description: 'Alert otif_breach: a warehouse whose customer OTIF (lines, the otif_line KPI) over the service window is below this.' }),
+  LEDGERLINE_ALERT_FILL_RATE_TARGET: Type.Number({ minimum: 0, maximum: 1, default: 0.95, description: 'Alert fill_rate_breach: a warehouse whose line fill rate (the fill_rate_line KPI) over the service window is below this.' }),
+  LEDGERLINE_ALERT_SERVICE_WINDOW_DAYS: Int(1, 365, 28, 'Alerts otif_breach and fill_rate_breach: the trailing window, in whole days before the day of the latest event time.'),
+  LEDGERLINE_ALERT_SERVICE_MIN_LINES: Int(1, 1_000_000, 20, 'Alerts otif_breach and fill_rate_breach: a warehouse with fewer lines judged in the window is not judged (a rate over a handful of lines is noise).'),
+  LEDGERLINE_ALERT_DRIFT_WINDOW_DAYS: Int(1, 3650, 90, 'Alert stock_drift: the trailing window of counts, in days before the latest event time.'),
+  LEDGERLINE_ALERT_DRIFT_VARIANCES: Int(2, 1000, 2, 'Alert stock_drift: a SKU at a location whose counts in the window found the system quantity off (beyond the count tolerance) at least this many times.'),
+  LEDGERLINE_ALERT_RULES_FILE: Type.String({ default: '', description: 'A JSON file of alert thresholds per company, warehouse and product category overriding the LEDGERLINE_ALERT_* defaults; the most specific match wins (format: docs/alerts.md). Empty: the defaults everywhere.' }),
   LEDGERLINE_WEBHOOK_URLS: Type.String({ default: '', description: 'Outgoing webhooks: http(s) URLs, comma-separated, each sent every alert event (opened, acknowledged, resolved…) as a signed JSON POST by `run` and `api` (empty: none). See docs/webhooks.md.' }),
   LEDGERLINE_WEBHOOK_SECRET: Type.String({ default: '', description: 'Key of the HMAC-SHA256 signature of every webhook (X-Ledgerline-Signature); required, at least 16 characters, when LEDGERLINE_WEBHOOK_URLS is set (e.g. `openssl rand -hex 32`). Never logged.' }),
   LEDGERLINE_WEBHOOK_KINDS: Type.String({ default: '', description: 'Alert kinds, comma-separated, whose events the webhooks send (empty: every kind).' }),
   LEDGERLINE_WEBHOOK_TIMEOUT_SECONDS: Int(1, 300, 10, 'How long a webhook endpoint has to answer one delivery attempt before it counts as failed.'),
   LEDGERLINE_WEBHOOK_MAX_ATTEMPTS: Int(1, 100, 8, 'Attempts per event and endpoint (backoff 1 s, 2 s, 4 s… up to 5 min between them, with jitter) before the delivery is marked failed and the next event is sent.'),
+  LEDGERLINE_DASHBOARDS_MINUTES: Int(0, 10_080, 60, 'A serving `run` builds the Evidence dashboards once its inputs are processed and scored, then again every this many minutes, in child processes beside the API (0: never; `ledgerline dashboards build` builds them once). Needs `npm run dashboards:install`; see docs/dashboards.md.'),
+  LEDGERLINE_DASHBOARDS_ROLE: Type.Union(
+    (['executive', 'buyer', 'finance', 'data_scientist', 'monitoring', 'admin'] as const).map((r) => Type.Literal(r)),
+    { default: 'executive', description: 'The API key role that may open the dashboards under /dashboards (admin always may).' },
+  ),
   LEDGERLINE_LOG_LEVEL: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
     default: 'info',
     description: 'Log level (logs go to stderr).',

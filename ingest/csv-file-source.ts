@@ -1,133 +1,101 @@
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { parse } from 'csv-parse';
-import { EVENT_SCHEMAS, type EventType } from '../events/schema.js';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { CellsRow, ColumnMapping, MappingError, RowError, type RowMapper } from './column-mapping.js';
+import { readCsvRecords } from './csv-records.js';
 import { fileFingerprint, resumeToken, verifiedOffset } from './file-fingerprint.js';
 import type { FileSourceOptions } from './jsonl-file-source.js';
 import type { Source, SourceBatch, SourceRecord } from './source.js';
 
 /**
- * How a CSV file becomes events: every row becomes one event of `type`; `columns` maps event fields
- * to CSV column names and `constants` fills fields the file does not have. Values are converted to
- * the field's type from the event schema (numbers, booleans, `a|b` lists; an empty cell is null
- * where the field allows null).
- */
-export const CsvMapping = Type.Object(
-  {
-    type: Type.Union(Object.keys(EVENT_SCHEMAS).map((t) => Type.Literal(t))),
-    columns: Type.Record(Type.String(), Type.String({ minLength: 1 })),
-    constants: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]))),
-    delimiter: Type.Optional(Type.String({ minLength: 1, maxLength: 1 })),
-  },
-  { additionalProperties: false },
-);
-export type CsvMapping = Static<typeof CsvMapping>;
-
-export class CsvMappingError extends Error {}
-
-type Converter = (cell: string) => unknown;
-
-/**
- * A CSV file plus a mapping file. Resumes after a number of data rows, once the bytes before that
- * row still match (see `resumeToken`); otherwise it reads from the start and the log deduplicates.
+ * A CSV file plus its mapping file (`column-mapping.ts`): every row becomes one event candidate.
+ * Positions are data row numbers (1 = the first row after the header). It resumes by seeking to
+ * the byte offset after the last row taken, once the bytes before that offset still match (see
+ * `resumeToken`); otherwise it reads from the start and the log deduplicates.
  */
 export class CsvFileSource implements Source {
   private constructor(
     readonly id: string,
     readonly name: string,
     private readonly path: string,
-    private readonly mapping: CsvMapping,
+    private readonly header: { names: string[]; end: number },
+    private readonly mapper: RowMapper,
+    private readonly delimiter: string,
     private readonly opts: FileSourceOptions,
   ) {}
 
+  /** Opens the file, checks the mapping against its header (throws `MappingError` naming what is missing). */
   static async open(path: string, mappingPath: string, opts: FileSourceOptions): Promise<CsvFileSource> {
-    const mapping = parseMapping(await readFile(mappingPath, 'utf8').catch(() => {
-      throw new CsvMappingError(`CSV ${path} needs a mapping file: ${mappingPath} not found (or pass PATH.csv=MAPPING.json)`);
-    }), mappingPath);
-    return new CsvFileSource(`csv:${await fileFingerprint(path)}`, path, path, mapping, opts);
+    const mapping = await ColumnMapping.load(mappingPath, path);
+    const header = await readHeader(path, mapping.delimiter, opts);
+    const mapper = mapping.bind(header.names, path);
+    return new CsvFileSource(`csv:${await fileFingerprint(path)}:${mapping.fingerprint}`, path, path, header, mapper, mapping.delimiter, opts);
   }
 
   async *batches(resumeFrom?: string): AsyncIterable<SourceBatch> {
-    const [rowText, offsetToken] = (resumeFrom ?? '').split('@');
-    const skip = resumeFrom && (await verifiedOffset(this.path, offsetToken)) > 0 ? Number(rowText) : 0;
     const total = (await stat(this.path)).size;
-    const schema = EVENT_SCHEMAS[this.mapping.type as EventType] as unknown as { properties: Record<string, TSchema> };
-    const converters = new Map(Object.keys(this.mapping.columns).map((field) => [field, converterFor(schema.properties[field])]));
-    const parser = createReadStream(this.path).pipe(
-      parse({ columns: true, bom: true, relax_column_count: true, skip_empty_lines: true, raw: true, info: true, delimiter: this.mapping.delimiter ?? ',' }),
-    );
+    const [rowText, offsetToken] = (resumeFrom ?? '').split('@');
+    const offset = resumeFrom ? await verifiedOffset(this.path, offsetToken) : 0;
+    const resumed = offset > this.header.end && Number.isInteger(Number(rowText));
+    let row = resumed ? Number(rowText) : 0;
+    // Where the rows read so far end: only past a row with its newline (a last row without one may
+    // still be being written).
+    let resume = resumed ? offset : this.header.end;
     let records: SourceRecord[] = [];
-    let row = 0;
-    let bytes = 0;
-    let checkedHeader = false;
-    for await (const item of parser as AsyncIterable<{ record: Record<string, string>; raw: string; info: { bytes: number } }>) {
-      if (!checkedHeader) {
-        const missing = Object.values(this.mapping.columns).filter((c) => !(c in item.record));
-        if (missing.length) throw new CsvMappingError(`CSV ${this.path}: mapped columns not in the header: ${missing.join(', ')}`);
-        checkedHeader = true;
-      }
-      row++;
-      bytes = item.info.bytes;
-      if (row <= skip) continue;
-      const raw = item.raw.replace(/\r?\n$/, '');
-      const record: SourceRecord = { position: row, raw, rawBytes: Buffer.byteLength(raw) };
-      try {
-        const value: Record<string, unknown> = { type: this.mapping.type, ...this.mapping.constants };
-        for (const [field, column] of Object.entries(this.mapping.columns)) value[field] = converters.get(field)!(item.record[column] ?? '');
-        record.value = value;
-      } catch (e) {
-        record.error = (e as Error).message;
-      }
-      records.push(record);
-      if (records.length >= this.opts.batchRecords) {
-        const [atRow, atBytes] = [row, bytes];
-        yield { records, resumeFrom: async () => `${atRow}@${await resumeToken(this.path, atBytes)}`, progress: { done: bytes, total } };
-        records = [];
+    const reader = readCsvRecords(this.path, {
+      from: resume,
+      delimiter: this.delimiter,
+      maxRecordBytes: this.opts.maxRecordBytes,
+      keepBytes: this.opts.keepRawBytes,
+      recordsPerYield: this.opts.batchRecords,
+    });
+    let resumeRow = row;
+    const cells = new CellsRow();
+    for await (const group of reader) {
+      for (const r of group) {
+        row++;
+        const record: SourceRecord = { position: row, raw: r.text, rawBytes: r.bytes };
+        if (r.problem !== undefined) record.error = r.problem;
+        else {
+          try {
+            cells.cells = r.cells!;
+            record.value = this.mapper.map(cells);
+          } catch (e) {
+            if (!(e instanceof RowError)) throw e;
+            record.error = e.message;
+          }
+        }
+        records.push(record);
+        if (r.terminated) {
+          resume = r.end;
+          resumeRow = row;
+        }
+        if (records.length >= this.opts.batchRecords) {
+          const [atRow, atBytes] = [resumeRow, resume];
+          yield { records, resumeFrom: async () => `${atRow}@${await resumeToken(this.path, atBytes)}`, progress: { done: r.end, total } };
+          records = [];
+        }
       }
     }
-    yield { records, resumeFrom: async () => `${row}@${await resumeToken(this.path, bytes)}`, progress: { done: total, total } };
+    if (records.length || !resumed) {
+      const [atRow, atBytes] = [resumeRow, resume];
+      yield { records, resumeFrom: async () => `${atRow}@${await resumeToken(this.path, atBytes)}`, progress: { done: total, total } };
+    }
+  }
+
+  toString(): string {
+    return basename(this.name);
   }
 }
 
-function parseMapping(text: string, path: string): CsvMapping {
-  let json: unknown;
+/** The header row's column names and the byte offset where the data rows start. */
+async function readHeader(path: string, delimiter: string, opts: FileSourceOptions): Promise<{ names: string[]; end: number }> {
+  const reader = readCsvRecords(path, { from: 0, delimiter, maxRecordBytes: opts.maxRecordBytes, keepBytes: opts.keepRawBytes, recordsPerYield: 1 });
   try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new CsvMappingError(`mapping ${path}: invalid JSON (${(e as Error).message})`);
+    const first = (await reader.next()).value?.[0];
+    if (!first) throw new MappingError(`CSV ${path} is empty: the first row must name the columns`);
+    if (!first.cells) throw new MappingError(`CSV ${path}: the header row cannot be read with the delimiter ${JSON.stringify(delimiter)} (the mapping's "delimiter"): ${first.problem}`);
+    return { names: first.cells.map((c) => c.trim()), end: first.end };
+  } finally {
+    await reader.return();
   }
-  if (!Value.Check(CsvMapping, json)) {
-    const err = Value.Errors(CsvMapping, json).First();
-    throw new CsvMappingError(`mapping ${path}: ${err?.path || '/'} ${err?.message}`);
-  }
-  const schema = EVENT_SCHEMAS[json.type as EventType] as unknown as { properties: Record<string, unknown> };
-  const unknownFields = [...Object.keys(json.columns), ...Object.keys(json.constants ?? {})].filter((f) => !(f in schema.properties));
-  if (unknownFields.length) throw new CsvMappingError(`mapping ${path}: not fields of ${json.type}: ${unknownFields.join(', ')}`);
-  return json;
-}
-
-/** Converts a cell to what the field's schema expects; anything odd is left for validation to reject with its reason. */
-function converterFor(schema: TSchema | undefined): Converter {
-  const variants: TSchema[] = schema?.anyOf ?? (schema ? [schema] : []);
-  const nullable = variants.some((v) => v.type === 'null');
-  const kind = variants.find((v) => v.type !== 'null')?.type as string | undefined;
-  return (cell) => {
-    const v = cell.trim();
-    if (v === '' && nullable) return null;
-    switch (kind) {
-      case 'number':
-      case 'integer':
-        return v === '' || Number.isNaN(Number(v)) ? v : Number(v);
-      case 'boolean':
-        if (/^(true|1|yes)$/i.test(v)) return true;
-        if (/^(false|0|no)$/i.test(v)) return false;
-        return v;
-      case 'array':
-        return v === '' ? [] : v.split('|').map((s) => s.trim());
-      default:
-        return cell;
-    }
-  };
 }

@@ -1,6 +1,7 @@
 import { BACKORDER_LINES, BACKORDER_QTY } from './backorders.js';
 import { DATA_QUALITY } from './data-quality.js';
 import { EMERGENCY_PURCHASE_RATIO } from './emergency-purchases.js';
+import { EXCEPTION_CLOSURE_HOURS } from './exception-closure.js';
 import { DAYS_OF_COVER, INVENTORY_TURNS } from './inventory-turns.js';
 import { ADJUSTMENT_FREQUENCY, ADJUSTMENT_VALUE, COUNT_DEVIATION, COUNT_VALUE_DEVIATION, INVENTORY_ACCURACY } from './inventory-accuracy.js';
 import { FILL_RATE_LINE, FILL_RATE_ORDER, FILL_RATE_UNIT } from './fill-rate.js';
@@ -38,5 +39,6 @@ export const KPIS: ReadonlyMap<string, KpiDefinition> = new Map(
     INVENTORY_TURNS,
     DAYS_OF_COVER,
     DATA_QUALITY,
+    EXCEPTION_CLOSURE_HOURS,
   ].map((k) => [k.name, k]),
 );

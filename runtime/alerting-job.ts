@@ -2,7 +2,8 @@ import { type AlertKind } from '../alerts/alert.js';
 import { AlertStore } from '../alerts/alert-store.js';
 import { reconcile, type ReconcileCounts } from '../alerts/reconcile.js';
 import { ALERT_RULES } from '../alerts/rules.js';
-import { DEFAULT_ALERT_SETTINGS, type AlertSettings } from '../alerts/settings.js';
+import { DEFAULT_ALERT_SETTINGS, thresholdDefaults, type AlertSettings } from '../alerts/settings.js';
+import { Thresholds } from '../alerts/thresholds.js';
 import { Checkpoints, streamTime } from '../store/checkpoints.js';
 import type { Store } from '../store/store.js';
 
@@ -28,8 +29,9 @@ export async function evaluateAlerts(store: Store, settings: AlertSettings = DEF
   const alerts = new AlertStore(store);
   const kinds: AlertingResult['kinds'] = {};
   const openAfter = settings.maxAgeDays > 0 && time !== undefined ? new Date(Date.parse(time) - settings.maxAgeDays * DAY_MS).toISOString() : undefined;
+  const thresholds = await Thresholds.load(store, thresholdDefaults(settings), settings.overrides);
   for (const rule of ALERT_RULES) {
-    const conditions = await rule.evaluate({ store, settings, streamTime: time, now });
+    const conditions = await rule.evaluate({ store, settings, thresholds, streamTime: time, now });
     if (conditions === undefined) {
       kinds[rule.kind] = 'not judged';
       continue;

@@ -4,19 +4,15 @@ import { ConfigError, type Config } from '../config/config.js';
 import { eventKeys } from '../events/keys.js';
 import { decodeBatch, type DeadLetter } from '../ingest/decode.js';
 import type { Source } from '../ingest/source.js';
-import { AnomalyScoringProcessor } from '../processors/anomaly-scoring.js';
-import { LedgerProcessor } from '../processors/ledger.js';
-import { billProcessor } from '../processors/bills.js';
-import { fulfilmentProcessor } from '../processors/fulfilment.js';
-import { inventoryControlProcessor } from '../processors/inventory-control.js';
-import { MasterDataProcessor } from '../processors/master-data.js';
-import { procurementProcessor } from '../processors/procurement.js';
 import type { Processor } from '../processors/processor.js';
 import type { ErpEvent } from '../events/schema.js';
 import type { ChdbStore } from '../store/chdb-store.js';
 import { Checkpoints, STREAM_TIME } from '../store/checkpoints.js';
 import { EventLog, type LoggedEvent } from '../store/event-log.js';
-import { COMMIT_ROWS, Outputs } from './outputs.js';
+import { jobProcessors } from './job-processors.js';
+import { COMMIT_ROWS } from './outputs.js';
+import { InThreadProcessors, type LogRecord, type ProcessorHost } from './processor-host.js';
+import { processorThreads, ProcessorThreads } from './processor-threads.js';
 import type { Progress } from './progress.js';
 import { StreamTime } from './stream-time.js';
 
@@ -32,11 +28,6 @@ export interface RunSummary {
   processed: number;
   replayed: number;
   seconds: number;
-}
-
-/** The processors of a job, embedded or distributed (each instance runs them all), in the order they see each record. */
-export function jobProcessors(): Processor[] {
-  return [new MasterDataProcessor(), new LedgerProcessor(), fulfilmentProcessor(), procurementProcessor(), inventoryControlProcessor(), billProcessor(), new AnomalyScoringProcessor()];
 }
 
 const PARTITION_CHECKPOINT = (p: number) => `processors/partition/${p}`;
@@ -57,19 +48,23 @@ const SOURCE_CHECKPOINT = (id: string) => `source/${id}`;
 export class EmbeddedPipeline {
   private readonly log: EventLog;
   private readonly checkpoints: Checkpoints;
-  // State of one run (reset by `run`): outputs not yet committed, the last offset handled per
+  // State of one run (reset by `run`): where the processors run, the last offset handled per
   // partition, and the commit being written.
-  private pending = new Outputs();
+  private host: ProcessorHost | undefined;
   private uncommitted = new Map<number, number>();
   private lastCommit = Date.now();
   private committing: Promise<void> = Promise.resolve();
   /** The latest event time handled (see `STREAM_TIME`), and whether it moved since the last commit. */
   private streamTime = new StreamTime();
 
+  /**
+   * `processors`: run in this thread; by default the job's processors, on
+   * LEDGERLINE_PROCESSOR_THREADS worker threads (0: in this thread).
+   */
   constructor(
     private readonly store: ChdbStore,
     private readonly config: Config,
-    private readonly processors: Processor[],
+    private readonly processors?: Processor[],
     private readonly progress?: Progress,
   ) {
     this.log = new EventLog(store);
@@ -78,7 +73,6 @@ export class EmbeddedPipeline {
 
   async run(sources: readonly Source[]): Promise<RunSummary> {
     const started = Date.now();
-    this.pending = new Outputs();
     this.uncommitted = new Map();
     this.lastCommit = started;
     this.committing = Promise.resolve();
@@ -88,8 +82,20 @@ export class EmbeddedPipeline {
 
     const committed = await this.committedOffsets(bus.partitions);
     await this.log.open();
-    for (const processor of this.processors) await processor.restore(this.store, committed, (key) => bus.partitionOf(key));
+    const threads = this.processors ? 0 : processorThreads(this.config.LEDGERLINE_PROCESSOR_THREADS);
+    const host = (this.host = threads > 0 ? new ProcessorThreads(this.store, threads, bus.partitions) : new InThreadProcessors(this.store, this.processors ?? jobProcessors()));
+    try {
+      await host.restore(committed, (key) => bus.partitionOf(key));
+      await this.process(sources, bus, committed, summary);
+    } finally {
+      await host.close();
+    }
+    this.progress?.done();
+    summary.seconds = Math.round((Date.now() - started) / 10) / 100;
+    return summary;
+  }
 
+  private async process(sources: readonly Source[], bus: EmbeddedBus<ErpEvent>, committed: Map<number, number>, summary: RunSummary): Promise<void> {
     const consumer = bus.consume(this.handler(committed, summary));
     // If processing fails, stop feeding the bus (a blocked publisher would otherwise wait forever).
     let failed: unknown;
@@ -111,21 +117,18 @@ export class EmbeddedPipeline {
     for (let p = 0; p < bus.partitions; p++) this.uncommitted.set(p, this.log.durableOffset);
     await this.commit(committed);
     await this.committing;
-    this.progress?.done();
-    summary.seconds = Math.round((Date.now() - started) / 10) / 100;
-    return summary;
   }
 
   private handler(committed: Map<number, number>, summary: RunSummary) {
+    const host = this.host!;
     return async (batch: BusRecord<ErpEvent>[]) => {
-      for (const record of batch) {
-        for (const processor of this.processors) processor.apply(record, this.pending);
-        this.streamTime.see(record.value.occurred_at);
-      }
+      // Everything published on this bus is a LogRecord (see `busRecords`).
+      await host.apply(batch as LogRecord[]);
+      for (const record of batch) this.streamTime.see(record.value.occurred_at);
       const last = batch[batch.length - 1]!;
       this.uncommitted.set(last.partition, last.offset);
       summary.processed += batch.length;
-      if (this.pending.rows >= COMMIT_ROWS || Date.now() - this.lastCommit >= this.config.LEDGERLINE_COMMIT_MS) await this.commit(committed);
+      if (host.pendingRows >= COMMIT_ROWS || Date.now() - this.lastCommit >= this.config.LEDGERLINE_COMMIT_MS) await this.commit(committed);
     };
   }
 
@@ -136,9 +139,7 @@ export class EmbeddedPipeline {
    * goes on while a commit is written; a second commit waits for the first (backpressure).
    */
   private async commit(committed: Map<number, number>): Promise<void> {
-    for (const processor of this.processors) processor.flush(this.pending);
-    const outputs = this.pending;
-    this.pending = new Outputs();
+    const writeOutputs = this.host!.flush();
     const durable = this.log.durableOffset;
     const values = new Map<string, string>();
     for (const [p, offset] of this.uncommitted) {
@@ -156,7 +157,7 @@ export class EmbeddedPipeline {
     const previous = this.committing;
     this.committing = (async () => {
       await previous;
-      await outputs.writeTo(this.store);
+      await writeOutputs();
       if (values.size) await this.checkpoints.set(values);
     })();
     this.committing.catch(() => {}); // awaited by the next commit or at the end of the run
@@ -239,8 +240,8 @@ export class EmbeddedPipeline {
 }
 
 /** One bus record per key of each event (a transfer between warehouses has two). */
-function busRecords(logged: readonly LoggedEvent[]): BusRecord<ErpEvent>[] {
-  const records: BusRecord<ErpEvent>[] = [];
-  for (const { offset, event } of logged) for (const key of eventKeys(event)) records.push({ key, partition: 0, offset, value: event });
+function busRecords(logged: readonly LoggedEvent[]): LogRecord[] {
+  const records: LogRecord[] = [];
+  for (const { offset, event, json } of logged) for (const key of eventKeys(event)) records.push({ key, partition: 0, offset, value: event, json });
   return records;
 }

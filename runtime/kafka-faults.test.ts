@@ -12,7 +12,7 @@ import { migrate } from '../store/migrate.js';
 import type { Store } from '../store/store.js';
 import { connectBus, readDeadLetters, results, testBrokers, uniqueName, until } from '../testing/distributed.js';
 import { ROOT, runCli, runInputs, startCli, tempDir, testConfig, withStore } from '../testing/harness.js';
-import { jobProcessors } from './embedded-pipeline.js';
+import { jobProcessors } from './job-processors.js';
 import { ingestToKafka } from './kafka-ingest.js';
 import { KafkaProcessing } from './kafka-processing.js';
 

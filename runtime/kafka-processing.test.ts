@@ -5,7 +5,7 @@ import { openInputs } from '../cli/inputs.js';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
 import { results, testBrokers, until } from '../testing/distributed.js';
 import { runInputs, tempDir, testConfig, withStore } from '../testing/harness.js';
-import { jobProcessors } from './embedded-pipeline.js';
+import { jobProcessors } from './job-processors.js';
 import { ingestToKafka } from './kafka-ingest.js';
 import { KafkaProcessing } from './kafka-processing.js';
 

@@ -16,10 +16,11 @@ export interface LogCandidate {
   position: number;
 }
 
-/** An event with its position in the log. */
+/** An event with its position in the log and its JSON text as logged (defaults filled in by validation may be missing from it). */
 export interface LoggedEvent {
   offset: number;
   event: ErpEvent;
+  json: string;
 }
 
 /** Accepted events not yet written: their log rows, their ids, the last offset they cover. */
@@ -106,8 +107,9 @@ export class EventLog {
         continue;
       }
       const offset = this.next++;
-      this.staged.add(offset, event, json, plain === true, sourceField, position, a, b);
-      fresh.push({ offset, event });
+      const text = json ?? JSON.stringify(event);
+      this.staged.add(offset, event, text, plain === true, sourceField, position, a, b);
+      fresh.push({ offset, event, json: text });
     }
     return { fresh, duplicates };
   }
@@ -166,7 +168,7 @@ export class EventLog {
       yield rows.map((r) => {
         const result = validateEvent(JSON.parse(r.payload), r.ingested_at);
         if (!result.ok) throw new Error(`event log offset ${r.log_offset} no longer validates (${result.reason}): was the schema changed incompatibly?`);
-        return { offset: r.log_offset, event: result.event };
+        return { offset: r.log_offset, event: result.event, json: r.payload };
       });
       from = rows[rows.length - 1]!.log_offset;
     }
@@ -196,10 +198,10 @@ class StagingBuffer {
    * Stages a row; `sourceField` is the source id as a TSV field, `a`, `b` are the event id's
    * `fingerprint`. A `plain` JSON text (see `LogCandidate`) is copied without escaping or encoding.
    */
-  add(offset: number, event: ErpEvent, json: string | undefined, plain: boolean, sourceField: string, position: number, a: number, b: number): void {
+  add(offset: number, event: ErpEvent, json: string, plain: boolean, sourceField: string, position: number, a: number, b: number): void {
     const row = plain
       ? `${offset}\t${event.event_id}\t${event.type}\t${event.company}\t${event.occurred_at}\t${event.ingested_at}\t${sourceField}\t${position}\t${json}`
-      : `${offset}\t${tsvField(event.event_id)}\t${event.type}\t${tsvField(event.company)}\t${event.occurred_at}\t${event.ingested_at}\t${sourceField}\t${position}\t${tsvField(json ?? JSON.stringify(event))}`;
+      : `${offset}\t${tsvField(event.event_id)}\t${event.type}\t${tsvField(event.company)}\t${event.occurred_at}\t${event.ingested_at}\t${sourceField}\t${position}\t${tsvField(json)}`;
     // The row stays in one chunk: its id is read back from there.
     this.out.reserve(3 * row.length + 1);
     this.index(a, b, this.out.position);

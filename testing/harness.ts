@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openInputs } from '../cli/inputs.js';
 import { openStore } from '../cli/open-store.js';
-import { EmbeddedPipeline, jobProcessors, type RunSummary } from '../runtime/embedded-pipeline.js';
+import { EmbeddedPipeline, type RunSummary } from '../runtime/embedded-pipeline.js';
 import { loadConfig, type Config } from '../config/config.js';
 import type { ChdbStore } from '../store/chdb-store.js';
 import type { Store } from '../store/store.js';
@@ -32,7 +32,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 
 /** Runs input files (as `ledgerline run --input` takes them) through the embedded pipeline into `store`. */
 export async function runInputs(store: ChdbStore, config: Config, inputs: readonly string[]): Promise<RunSummary> {
-  return new EmbeddedPipeline(store, config, jobProcessors()).run(await openInputs(inputs, config));
+  return new EmbeddedPipeline(store, config).run(await openInputs(inputs, config));
 }
 
 export async function withStore<T>(dataDir: string, fn: (store: ChdbStore) => Promise<T>): Promise<T> {

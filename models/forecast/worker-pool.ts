@@ -3,31 +3,11 @@
  * single-threaded, so the only way to use more than one core is more threads, each with its own
  * wasm instances. Work goes out in batches (one message per few dozen series, so messaging costs
  * little) to whichever worker is free.
- *
- * The worker script is found next to this file: `forecast-worker.js` in dist/, or the .ts source
- * when this file runs from TypeScript (vitest, tsx). Then the worker first registers tsx's loader
- * in its own thread: `execArgv: ['--import', 'tsx']` does not reach worker threads on Node 20.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../runtime/start-worker.js';
 import type { WorkerReply, WorkerRequest } from './forecast-worker.js';
 import type { ForecastSpec, SeriesForecast, SeriesInput } from './spec.js';
-
-function tsxApiUrl(): string {
-  // import.meta.resolve is missing under some test runners; the package layout is the fallback.
-  if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx/esm/api');
-  const root = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  return pathToFileURL(join(root, 'dist', 'esm', 'api', 'index.mjs')).href;
-}
-
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./forecast-worker.js', import.meta.url));
-  const script = new URL('./forecast-worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); })`;
-  return new Worker(code, { eval: true });
-}
 
 export interface PoolOptions {
   workers: number;
@@ -67,7 +47,7 @@ export async function forecastInWorkers(series: readonly SeriesInput[], spec: Fo
       };
       const count = Math.max(1, Math.min(options.workers, Math.ceil(total / batchSize)));
       for (let i = 0; i < count; i++) {
-        const worker = startWorker();
+        const worker = startWorker(import.meta.url, 'forecast-worker');
         workers.push(worker);
         worker.on('message', (reply: WorkerReply) => {
           busy--;
