@@ -4,7 +4,8 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY . .
 # `npm install` runs `prepare` (the TypeScript build); then only what runs is kept.
-RUN npm install --no-audit --no-fund && npm prune --omit=dev
+# The dashboards are built and served by the embedded `run`; the distributed image leaves them out.
+RUN SKIP_DASHBOARDS=1 npm install --no-audit --no-fund && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app

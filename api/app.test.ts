@@ -9,7 +9,7 @@ import { openStore } from '../cli/open-store.js';
 import type { ChdbStore } from '../store/chdb-store.js';
 import { runInputs, tempDir, testConfig } from '../testing/harness.js';
 import { kpiSettings } from '../kpis/kpi.js';
-import { createApp } from './app.js';
+import { apiOptions, createApp } from './app.js';
 
 let store: ChdbStore;
 let base: string;
@@ -59,5 +59,23 @@ describe('HTTP API', () => {
       expect((await res.json()).error, query).toMatch(/as_of|limit|unknown query parameter|one non-empty string/);
     }
     expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+
+  it('GET /api/v1/alert-rules shows an admin the thresholds in force and the overrides of the rules file', async () => {
+    const rules = join(tempDir('api-rules'), 'rules.json');
+    writeFileSync(rules, JSON.stringify({ thresholds: [{ company: 'acme', warehouse: 'WH2', set: { stockout_risk: 0.3 } }] }));
+    const config = testConfig({ LEDGERLINE_ALERT_STOCKOUT_RISK: 0.6, LEDGERLINE_ALERT_RULES_FILE: rules });
+    const server = createApp(store, kpiSettings(config), apiOptions(config)).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/alert-rules`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { settings: Record<string, unknown>; overrides: unknown[] };
+      expect(body.settings).toMatchObject({ stockoutRisk: 0.6, otifTarget: 0.95, autoResolve: { stockout_risk: true } });
+      expect(body.overrides).toEqual([expect.objectContaining({ company: 'acme', warehouse: 'WH2' })]);
+      expect(JSON.stringify(body.overrides)).toContain('0.3');
+    } finally {
+      server.close();
+    }
   });
 });

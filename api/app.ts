@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { loadConfig, type Config } from '../config/config.js';
 import type { KpiSettings } from '../kpis/kpi.js';
+import { alertSettings, type AlertSettings } from '../alerts/settings.js';
 import { AlertService } from '../alerts/alert-service.js';
 import { AlertError, type AlertErrorCode } from '../alerts/lifecycle.js';
 import type { Store } from '../store/store.js';
@@ -48,6 +49,8 @@ export interface ApiOptions {
   /** The built dashboards served under /dashboards (default dashboards/site) and the role that may open them (LEDGERLINE_DASHBOARDS_ROLE). */
   dashboardsSite: string;
   dashboardsRole: Role;
+  /** The rules' settings the evaluations in this process use (served to admins at /api/v1/alert-rules). */
+  alertSettings: AlertSettings;
 }
 
 /** The app, with what must be stopped before its server can close. */
@@ -62,7 +65,7 @@ export interface ApiApp extends express.Express {
 const ALERT_ERROR_STATUS: Record<AlertErrorCode, number> = { not_found: 404, invalid_transition: 409, invalid_request: 400 };
 
 /** The API settings of a configuration. */
-export function apiOptions(config: Config): Pick<ApiOptions, 'auth' | 'host' | 'ratePerSecond' | 'rateBurst' | 'maxBodyBytes' | 'logLevel' | 'dashboardsRole'> {
+export function apiOptions(config: Config): Pick<ApiOptions, 'auth' | 'host' | 'ratePerSecond' | 'rateBurst' | 'maxBodyBytes' | 'logLevel' | 'dashboardsRole' | 'alertSettings'> {
   return {
     auth: config.LEDGERLINE_API_AUTH,
     host: config.LEDGERLINE_HOST,
@@ -71,6 +74,7 @@ export function apiOptions(config: Config): Pick<ApiOptions, 'auth' | 'host' | '
     maxBodyBytes: config.LEDGERLINE_API_MAX_BODY_BYTES,
     logLevel: config.LEDGERLINE_LOG_LEVEL,
     dashboardsRole: config.LEDGERLINE_DASHBOARDS_ROLE,
+    alertSettings: alertSettings(config),
   };
 }
 
@@ -127,6 +131,10 @@ export function createApp(store: Store, settings: KpiSettings, options: Partial<
     ...modelsHandlers(store),
     ...keysHandlers(keys),
     ...alertsHandlers(new AlertService(store), feed, streams),
+    alertRules: (_req, res) => {
+      const { overrides, ...settings } = o.alertSettings;
+      res.json({ settings, overrides });
+    },
     odooWebhook: odooWebhookHandler(o.odooWebhook),
   };
 

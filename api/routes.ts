@@ -255,6 +255,16 @@ export const ROUTES = defineRoutes([
     response: { status: 200, description: '`{"id", "role", "name", "revoked_at", "revoked_by", …}`' },
   },
   {
+    id: 'alertRules',
+    method: 'get',
+    path: '/api/v1/alert-rules',
+    tag: 'alerts',
+    summary:
+      'The alert rules in force: every threshold (LEDGERLINE_ALERT_* and the count tolerances), which kinds the engine resolves by itself, and the overrides per company, warehouse and category of LEDGERLINE_ALERT_RULES_FILE, most specific first as they apply.',
+    access: roles(),
+    response: { status: 200, description: '`{"settings": {stockoutRisk, adjustmentScore, …, autoResolve: {kind: bool}}, "overrides": [{company?, warehouse?, category?, …thresholds}]}`' },
+  },
+  {
     id: 'listAlerts',
     method: 'get',
     path: '/api/v1/alerts',

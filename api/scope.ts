@@ -59,8 +59,8 @@ const DEFAULT_LIMIT: Readonly<Record<string, number>> = { anomalies: 1000 };
 const UNSCOPED = new Set(['health', 'metrics', 'openapi', 'kpiCatalogue', 'models']);
 /** Routes that apply the scope themselves (alerts-route.ts, kpi-route.ts). */
 const SELF_SCOPED = new Set(['kpi', 'listAlerts', 'alertStream', 'getAlert', 'acknowledgeAlert', 'assignAlert', 'resolveAlert', 'dismissAlert', 'commentAlert']);
-/** Keys routes are admin's, and admin keys cannot be limited. */
-const ADMIN_ONLY = new Set(['listKeys', 'createKey', 'revokeKey']);
+/** Keys and rules are admin's, and admin keys cannot be limited. */
+const ADMIN_ONLY = new Set(['listKeys', 'createKey', 'revokeKey', 'alertRules']);
 
 /**
  * Holds a request of a limited key to its scope (after validation, before the handler): row routes

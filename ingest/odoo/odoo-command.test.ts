@@ -33,7 +33,7 @@ describe('ledgerline odoo, as a new user runs it', () => {
     expect(summary.odoo_version).toBe(17);
     expect(summary.dead_lettered).toBe(0);
     expect(summary.events_logged).toBeGreaterThan(80);
-    expect(summary.models).toEqual(['stock.location', 'product.product', 'res.partner', 'sale.order.line', 'stock.move']);
+    expect(summary.models).toEqual(['stock.location', 'product.product', 'res.partner', 'sale.order', 'sale.order.line', 'purchase.order', 'purchase.order.line', 'stock.move', 'stock.quant', 'account.move', 'account.move.line', 'quality.check']);
 
     const child = startCli(['odoo', '--config', configPath, '--port', '0', '--data-dir', join(dir, 'data')], { ...env, LEDGERLINE_SCORING_MINUTES: '0' });
     try {

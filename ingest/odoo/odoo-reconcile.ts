@@ -6,7 +6,7 @@
  * "deleted", as the record's next version (version + 1 of the latest logged one, so a repeated
  * reconciliation yields the same event id):
  * - a reservation → quantity 0 (the stock is no longer promised);
- * - a sales order line → state cancelled (it will never ship);
+ * - a sales or purchase order line → state cancelled (it will never ship, or never arrive);
  * - a done stock move → nothing can undo it (Odoo forbids deleting done moves): dead letter, for a person.
  * Master data (products, locations, partners) is archived in Odoo rather than deleted; a deleted one
  * stays as it was last seen.
@@ -23,6 +23,8 @@ export interface LoggedRecords {
 export const TOMBSTONE_TYPES: Readonly<Record<string, readonly string[]>> = {
   'stock.move': ['reservation', 'stock_move'],
   'sale.order.line': ['sales_order_line'],
+  // Odoo deletes lines of draft and cancelled purchase orders only: gone means it will never arrive.
+  'purchase.order.line': ['purchase_order_line'],
 };
 
 /** Reads the event log (the `events` table) for the latest version of every record of `model` this source logged. */
@@ -70,6 +72,7 @@ export function tombstoneFor(latest: Candidate): Tombstone | undefined {
     case 'reservation':
       return latest.qty_reserved === 0 ? undefined : next({ qty_reserved: 0 });
     case 'sales_order_line':
+    case 'purchase_order_line':
       return latest.state === 'cancelled' ? undefined : next({ state: 'cancelled' });
     case 'stock_move':
       return {

@@ -17,11 +17,26 @@ import type { Source, SourceBatch, SourceRecord } from '../source.js';
 import { OdooClient, type OdooClientOptions } from './odoo-client.js';
 import { OdooModelMissingError, OdooError } from './odoo-errors.js';
 import { quarantineMatcher, type OdooConfig } from './odoo-config.js';
-import { FIELDS, fieldVersion, LOOKUP_MODELS, POLLED_MODELS, resolveFields, type OdooMajor, type OdooModel, type PolledModel, type ResolvedFields } from './odoo-fields.js';
+import {
+  FIELDS,
+  fieldVersion,
+  HEADER_OF,
+  LINES_OF,
+  LOOKUP_MODELS,
+  MODEL_DOMAIN,
+  POLLED_MODELS,
+  PURCHASE_LOOKUP_MODELS,
+  REFERENCED_MODELS,
+  resolveFields,
+  type OdooMajor,
+  type OdooModel,
+  type PolledModel,
+  type ResolvedFields,
+} from './odoo-fields.js';
 import { OdooLookups } from './odoo-lookups.js';
 import { mapOdooRecord, type MappingContext } from './odoo-mapping.js';
 import { TOMBSTONE_TYPES, tombstoneFor, type LoggedRecords } from './odoo-reconcile.js';
-import { odooMillis, toOdooDatetime, type OdooRecord } from './odoo-values.js';
+import { m2oId, odooMillis, toOdooDatetime, type OdooRecord } from './odoo-values.js';
 
 /** The durable position: per model the last (write_date, id) taken, and when deletions were last reconciled. */
 export interface OdooPosition {
@@ -50,8 +65,16 @@ export interface OdooSourceOptions {
   log?: (line: string) => void;
 }
 
-/** Models whose absence is not fatal: sales may not be installed. */
-const OPTIONAL_MODELS: ReadonlySet<string> = new Set(['sale.order.line']);
+/** Models whose absence is not fatal: sales, purchase, invoicing and quality (Enterprise) may not be installed. */
+const OPTIONAL_MODELS: ReadonlySet<string> = new Set([
+  'sale.order.line',
+  'sale.order',
+  'purchase.order',
+  'purchase.order.line',
+  'account.move',
+  'account.move.line',
+  'quality.check',
+]);
 
 export class OdooSource implements Source {
   readonly id: string;
@@ -68,6 +91,11 @@ export class OdooSource implements Source {
   private readonly now: () => number;
   private readonly log: (line: string) => void;
   private readonly ctx: MappingContext;
+  /**
+   * Line versions mapped in this poll: a line read through its header's change and again in its own
+   * page maps the same (the header was learned first), so the second is left out rather than counted twice.
+   */
+  private readonly mappedThisPoll = new Set<string>();
 
   constructor(private readonly o: OdooSourceOptions) {
     const c = o.config;
@@ -121,6 +149,7 @@ export class OdooSource implements Source {
       return () => Promise.resolve(snapshot);
     };
     this.stats.polls++;
+    this.mappedThisPoll.clear();
     let done = 0;
     for (const model of this.models) {
       for await (const records of this.pages(model, position, cutoff)) {
@@ -147,9 +176,15 @@ export class OdooSource implements Source {
     if (c.protocol === 'json2' && major < 19) throw new OdooError(`Odoo ${major} has no /json/2 endpoint (19 and later): set "protocol": "jsonrpc"`);
     this.version = fieldVersion(major);
     const wanted = (c.models ?? [...POLLED_MODELS]) as PolledModel[];
+    // A line's event carries its header's dates and warehouse: following lines means following their headers.
+    for (const model of [...wanted]) {
+      const header = HEADER_OF[model]?.header;
+      if (header && !wanted.includes(header)) wanted.push(header);
+    }
     this.models = [];
-    for (const model of [...LOOKUP_MODELS, ...POLLED_MODELS]) {
-      if (!(LOOKUP_MODELS as readonly string[]).includes(model) && !wanted.includes(model as PolledModel)) continue;
+    const lookupModels: readonly string[] = [...LOOKUP_MODELS, ...PURCHASE_LOOKUP_MODELS, ...REFERENCED_MODELS];
+    for (const model of [...LOOKUP_MODELS, ...PURCHASE_LOOKUP_MODELS, ...REFERENCED_MODELS, ...POLLED_MODELS]) {
+      if (!lookupModels.includes(model) && !wanted.includes(model as PolledModel)) continue;
       let available: Record<string, unknown>;
       try {
         available = await this.client.call<Record<string, unknown>>(model, 'fields_get', { attributes: ['type'] });
@@ -178,7 +213,7 @@ export class OdooSource implements Source {
     const unknown = configured.filter((id) => !visible.has(id));
     if (unknown.length) throw new OdooError(`companies ${unknown.join(', ')} in the config are not visible to the API user (visible: ${[...visible].join(', ')}): give the user access, or fix "companies"`);
     this.companyIds.push(...(configured.length ? configured : [...visible]));
-    for (const model of ['stock.warehouse', 'uom.uom', 'stock.location', 'product.product'] as const) {
+    for (const model of ['stock.warehouse', 'uom.uom', 'stock.location', 'product.product', 'stock.picking.type'] as const) {
       if (!this.fields.has(model)) continue;
       for (const record of await this.readAll(model, this.companyDomain(model))) this.lookups.learn(model, record, this.fields.get(model)!);
     }
@@ -216,7 +251,7 @@ export class OdooSource implements Source {
   private companyDomain(model: OdooModel): unknown[] {
     if (!this.companyIds.length || model === 'res.company' || model === 'uom.uom') return [];
     const ids = [...this.companyIds];
-    if (model === 'stock.location' || model === 'product.product' || model === 'res.partner') return ['|', ['company_id', '=', false], ['company_id', 'in', ids]];
+    if (model === 'stock.location' || model === 'product.product' || model === 'res.partner' || model === 'stock.picking.type') return ['|', ['company_id', '=', false], ['company_id', 'in', ids]];
     return [['company_id', 'in', ids]];
   }
 
@@ -228,14 +263,16 @@ export class OdooSource implements Source {
     for (;;) {
       const after = at ? ['|', ['write_date', '>', at[0]], '&', ['write_date', '=', at[0]], ['id', '>', at[1]]] : [];
       const page = await this.client.searchRead(model, {
-        domain: [...this.companyDomain(model), ['write_date', '<', cutoff], ...after],
+        domain: [...this.companyDomain(model), ...(MODEL_DOMAIN[model] ?? []), ['write_date', '<', cutoff], ...after],
         fields: [...fields.values()],
         order: 'write_date asc, id asc',
         limit: this.o.config.page_size,
         context: this.context(),
       });
+      await this.readReferences(model, page);
       const records: SourceRecord[] = [];
-      for (const record of page) records.push(...this.mapRecord(model, record));
+      for (const record of page) records.push(...this.mapOnce(model, record));
+      records.push(...(await this.linesOfHeaders(model, page)));
       if (page.length) {
         const last = page[page.length - 1]!;
         at = [String(last[fields.get('write_date')!]), last.id as number];
@@ -245,6 +282,72 @@ export class OdooSource implements Source {
       yield records;
       if (page.length < this.o.config.page_size) return;
     }
+  }
+
+  /**
+   * What a page of records refers to and the lookups lack, read by id before the page is mapped:
+   * the headers of lines (after a restart the lookups start empty), a bill line's purchase lines and
+   * their orders, a quality check's transfer.
+   */
+  private async readReferences(model: PolledModel, page: OdooRecord[]): Promise<void> {
+    if (!page.length) return;
+    const fields = this.fields.get(model)!;
+    const ids = (role: string) => page.map((r) => m2oId(r[fields.get(role) ?? ''])).filter((id): id is number => id !== undefined);
+    const header = HEADER_OF[model];
+    if (header && this.fields.has(header.header)) await this.readById(header.header, ids(header.role));
+    if (model === 'account.move.line' && fields.has('purchase_line') && this.fields.has('purchase.order.line')) {
+      await this.readById('purchase.order.line', ids('purchase_line'));
+      const orders = [...this.lookups.purchaseLines.values()].map((l) => l.orderId).filter((id): id is number => id !== undefined);
+      await this.readById('purchase.order', orders);
+    }
+    if (model === 'quality.check') await this.readById('stock.picking', ids('picking'));
+  }
+
+  /** Reads the records of `model` with these ids that the lookups do not hold yet, into the lookups. */
+  private async readById(model: OdooModel, ids: number[]): Promise<void> {
+    const known = KNOWN[model]?.(this.lookups);
+    const missing = [...new Set(ids)].filter((id) => !known?.has(id));
+    const fields = this.fields.get(model);
+    if (!missing.length || !fields) return;
+    for (let i = 0; i < missing.length; i += this.o.config.page_size) {
+      const page = await this.client.searchRead(model, {
+        domain: [['id', 'in', missing.slice(i, i + this.o.config.page_size)]],
+        fields: [...fields.values()],
+        order: 'id asc',
+        context: this.context(),
+      });
+      for (const r of page) this.lookups.learn(model, r, fields);
+    }
+  }
+
+  /** The lines of the headers in a page (mapping the headers updated the lookups first): their events again, with the header's changes. */
+  private async linesOfHeaders(model: PolledModel, headers: OdooRecord[]): Promise<SourceRecord[]> {
+    const spec = LINES_OF[model];
+    const fields = spec && this.fields.get(spec.lines);
+    if (!spec || !fields || !headers.length || !this.models.includes(spec.lines)) return [];
+    const records: SourceRecord[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await this.client.searchRead(spec.lines, {
+        domain: [...this.companyDomain(spec.lines), ...(MODEL_DOMAIN[spec.lines] ?? []), [spec.link, 'in', headers.map((h) => h.id as number)], ['id', '>', after]],
+        fields: [...fields.values()],
+        order: 'id asc',
+        limit: this.o.config.page_size,
+        context: this.context(),
+      });
+      await this.readReferences(spec.lines, page);
+      for (const record of page) records.push(...this.mapOnce(spec.lines, record));
+      if (page.length < this.o.config.page_size) return records;
+      after = page[page.length - 1]!.id as number;
+    }
+  }
+
+  private mapOnce(model: PolledModel, record: OdooRecord): SourceRecord[] {
+    if (!HEADER_OF[model]) return this.mapRecord(model, record);
+    const key = `${model}:${String(record.id)}@${String(record[this.fields.get(model)?.get('write_date') ?? 'write_date'])}`;
+    if (this.mappedThisPoll.has(key)) return [];
+    this.mappedThisPoll.add(key);
+    return this.mapRecord(model, record);
   }
 
   /** One Odoo record → source records: its events, or one dead letter (skips yield nothing). */
@@ -297,6 +400,15 @@ export class OdooSource implements Source {
     return records;
   }
 }
+
+/** The lookup that tells whether a record of a model read by id is already known. */
+const KNOWN: Partial<Record<OdooModel, (l: OdooLookups) => ReadonlyMap<number, unknown>>> = {
+  'sale.order': (l) => l.saleOrders,
+  'purchase.order': (l) => l.purchaseOrders,
+  'purchase.order.line': (l) => l.purchaseLines,
+  'account.move': (l) => l.bills,
+  'stock.picking': (l) => l.pickingDestinations,
+};
 
 function parsePosition(text: string | undefined): OdooPosition {
   if (!text) return { cursors: {} };
