@@ -22,34 +22,17 @@ import { loadConfig } from '../config/config.js';
 import { eventKeys } from '../events/keys.js';
 import type { ErpEvent } from '../events/schema.js';
 import { writeWideFiles, type WideFiles } from '../fixtures/backfill/wide-files.js';
-import { writeDataset } from '../ingest/generator/write-dataset.js';
 import { decodeBatch } from '../ingest/decode.js';
+import { BENCH_INPUT_NAME, BENCH_OUT, benchEvents } from './bench-input.js';
 
-const OUT = fileURLToPath(new URL('../../bench/out/', import.meta.url));
-const options = {
-  seed: 7,
-  days: Number(process.env.BENCH_DAYS ?? 365),
-  skus: Number(process.env.BENCH_SKUS ?? 1000),
-  warehouses: Number(process.env.BENCH_WAREHOUSES ?? 4),
-};
-const NAME = `${options.seed}-${options.days}-${options.skus}-${options.warehouses}`;
-const DIR = join(OUT, `backfill-${NAME}`);
+const DIR = join(BENCH_OUT, `backfill-${BENCH_INPUT_NAME}`);
 const ARROW_BATCH_ROWS = 64 * 1024;
-
-async function events(): Promise<string> {
-  const dir = join(OUT, `input-${NAME}`);
-  if (!existsSync(join(dir, 'truth', 'summary.json'))) {
-    process.stderr.write(`bench: generating ${JSON.stringify(options)} into ${dir} (once; cached)\n`);
-    await writeDataset({ ...options, out: dir });
-  }
-  return join(dir, 'events.jsonl');
-}
 
 /** The CSV and Arrow files with their mappings (written once; cached). */
 async function inputs(): Promise<WideFiles> {
   const files = { csv: join(DIR, 'events.csv'), arrow: join(DIR, 'events.arrow') };
   if (existsSync(files.csv) && existsSync(files.arrow)) return files;
-  const source = await events();
+  const source = await benchEvents();
   process.stderr.write(`bench: writing ${files.csv} and ${files.arrow} from ${source} (once; cached)\n`);
   return writeWideFiles(source, DIR, { arrowBatchRows: ARROW_BATCH_ROWS });
 }

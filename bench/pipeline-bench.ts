@@ -8,33 +8,14 @@
  * Prints one JSON line: events, floor and pipeline events/s, their ratio, peak RSS.
  * BENCH_DAYS / BENCH_SKUS / BENCH_WAREHOUSES change the input size (default ≈ 2.3M events).
  */
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openInputs } from '../cli/inputs.js';
 import { openStore } from '../cli/open-store.js';
 import { loadConfig } from '../config/config.js';
-import { writeDataset } from '../ingest/generator/write-dataset.js';
 import { EmbeddedPipeline } from '../runtime/embedded-pipeline.js';
-
-const OUT = fileURLToPath(new URL('../../bench/out/', import.meta.url));
-const options = {
-  seed: 7,
-  days: Number(process.env.BENCH_DAYS ?? 365),
-  skus: Number(process.env.BENCH_SKUS ?? 1000),
-  warehouses: Number(process.env.BENCH_WAREHOUSES ?? 4),
-};
-
-async function input(): Promise<string> {
-  const dir = join(OUT, `input-${options.seed}-${options.days}-${options.skus}-${options.warehouses}`);
-  const summaryPath = join(dir, 'truth', 'summary.json');
-  if (!existsSync(summaryPath)) {
-    process.stderr.write(`bench: generating ${JSON.stringify(options)} into ${dir} (once; cached)\n`);
-    await writeDataset({ ...options, out: dir });
-  }
-  return join(dir, 'events.jsonl');
-}
+import { BENCH_OUT, benchEvents } from './bench-input.js';
 
 async function floor(path: string): Promise<{ events: number; seconds: number }> {
   const started = process.hrtime.bigint();
@@ -65,7 +46,7 @@ async function floor(path: string): Promise<{ events: number; seconds: number }>
 }
 
 async function pipeline(path: string): Promise<{ events: number; seconds: number }> {
-  const dataDir = join(OUT, 'data');
+  const dataDir = join(BENCH_OUT, 'data');
   rmSync(dataDir, { recursive: true, force: true });
   const config = loadConfig();
   const store = await openStore(config, dataDir);
@@ -81,7 +62,7 @@ async function pipeline(path: string): Promise<{ events: number; seconds: number
   }
 }
 
-const path = await input();
+const path = await benchEvents();
 // The floor is the best of three runs: a slow run (the machine is shared) would flatter the ratio.
 const floors = [await floor(path), await floor(path), await floor(path)];
 const raw = floors.reduce((best, f) => (f.seconds < best.seconds ? f : best));

@@ -7,6 +7,7 @@ import { UsageError } from './errors.js';
 const USAGE = `usage:
   ledgerline run --input PATH... [--data-dir D] [--once] [--port N]      (embedded, all in one)
   ledgerline odoo --config odoo.json [--data-dir D] [--once] [--port N]  (follows an Odoo database: poller + webhook; docs/odoo.md)
+  ledgerline debezium --config debezium.json [--data-dir D] [--once] [--port N]  (follows Debezium CDC topics of an Odoo database; docs/debezium.md)
   ledgerline ingest --input PATH... [--data-dir D]                       (distributed: to Kafka)
   ledgerline process [--drain] [--data-dir D]                            (distributed: a processor)
   ledgerline api [--port N] [--data-dir D]                               (the HTTP API on the store)
@@ -44,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./run-command.js')).runCommand(rest, loadConfig());
     case 'odoo':
       return (await import('./odoo-command.js')).odooCommand(rest, loadConfig());
+    case 'debezium':
+      return (await import('./debezium-command.js')).debeziumCommand(rest, loadConfig());
     case 'ingest':
       return (await import('./ingest-command.js')).ingestCommand(rest, loadConfig());
     case 'process':

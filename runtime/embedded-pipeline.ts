@@ -34,7 +34,8 @@ const PARTITION_CHECKPOINT = (p: number) => `processors/partition/${p}`;
 const PARTITION_COUNT = 'processors/partitions';
 /** Dead letters buffered before they are written (with the log rows staged so far). */
 const DEAD_LETTERS_PER_WRITE = 10_000;
-const SOURCE_CHECKPOINT = (id: string) => `source/${id}`;
+/** Where a source's resume position is kept (a checkpoint), saved once everything before it is in the log. */
+export const SOURCE_CHECKPOINT = (id: string) => `source/${id}`;
 
 /**
  * The embedded mode's flow: sources → validate → event log (durable, deduplicated) → source

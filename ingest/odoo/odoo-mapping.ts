@@ -34,9 +34,13 @@ export type MappingResult =
   | { kind: 'events'; events: Candidate[] }
   /** Nothing to emit, by design (a contact that is neither customer nor vendor, a service product). */
   | { kind: 'skip'; reason: string }
-  | { kind: 'dead'; reason: string };
+  /**
+   * A record that cannot become an event. `awaitsRecord`: because a record it refers to (a relation,
+   * a unit) is unknown so far: a change feed that reads several tables may still bring it.
+   */
+  | { kind: 'dead'; reason: string; awaitsRecord: boolean };
 
-const dead = (reason: string): MappingResult => ({ kind: 'dead', reason });
+const dead = (reason: string, awaitsRecord = false): MappingResult => ({ kind: 'dead', reason, awaitsRecord });
 const skip = (reason: string): MappingResult => ({ kind: 'skip', reason });
 
 /** Maps one Odoo record of `model`. Never throws on bad data: every problem is a dead-letter reason. */
@@ -82,12 +86,15 @@ export function mapOdooRecord(model: string, record: OdooRecord, ctx: MappingCon
         );
     }
   } catch (e) {
-    if (e instanceof MappingProblem) return dead(`${ref}: ${e.message}`);
+    if (e instanceof MappingProblem) return dead(`${ref}: ${e.message}`, e.awaitsRecord);
     throw e;
   }
 }
 
-class MappingProblem extends Error {}
+class MappingProblem extends Error {
+  /** The problem is a record not found (the messages of those start so: see `MappingResult`). */
+  readonly awaitsRecord = this.message.startsWith('missing relation') || this.message.startsWith('unknown unit of measure');
+}
 
 type Base = { source: string; version: number };
 

@@ -6,7 +6,6 @@
  */
 import type { Config } from '../../config/config.js';
 import { EmbeddedPipeline, type RunSummary } from '../../runtime/embedded-pipeline.js';
-import { jobProcessors } from '../../runtime/job-processors.js';
 import type { ChdbStore } from '../../store/chdb-store.js';
 import { OdooTransientError } from './odoo-errors.js';
 import type { OdooSource } from './odoo-source.js';
@@ -47,7 +46,7 @@ export class OdooPollLoop {
   /** One poll through the pipeline (a new pipeline each time: it restores the processors from the store). */
   async pollOnce(): Promise<RunSummary> {
     this.lastStartedAt = Date.now();
-    const summary = await new EmbeddedPipeline(this.store, this.config, jobProcessors()).run([this.source]);
+    const summary = await new EmbeddedPipeline(this.store, this.config).run([this.source]);
     this.polls++;
     this.o.onPoll?.(summary);
     return summary;

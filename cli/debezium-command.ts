@@ -1,0 +1,85 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { apiOptions, createApp } from '../api/app.js';
+import { alertSettings } from '../alerts/settings.js';
+import { ConfigError, type Config } from '../config/config.js';
+import { DebeziumConfigError, loadDebeziumConfig } from '../ingest/debezium/debezium-config.js';
+import { DebeziumFeedError } from '../ingest/debezium/debezium-feed.js';
+import { DebeziumLoop } from '../ingest/debezium/debezium-loop.js';
+import { DebeziumSource } from '../ingest/debezium/debezium-source.js';
+import { EventLogRecords } from '../ingest/odoo/odoo-reconcile.js';
+import { kpiSettings } from '../kpis/kpi.js';
+import { riskSettings } from '../models/stockout-scores.js';
+import { scheduleScoring } from '../runtime/scoring-schedule.js';
+import { startWebhooks, webhookSettings } from '../runtime/webhook-dispatcher.js';
+import { UsageError } from './errors.js';
+import { openStore, requireEmbedded } from './open-store.js';
+import { portFlag } from './serve-api.js';
+
+/**
+ * `ledgerline debezium --config debezium.json`: follows Debezium's topics of an Odoo database into
+ * the embedded store — drains the topics every `poll_seconds`, serves the HTTP API, scores and alerts
+ * like `run`. `--once`: one drain, its summary as JSON, exit.
+ */
+export async function debeziumCommand(argv: string[], config: Config): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      'data-dir': { type: 'string' },
+      once: { type: 'boolean', default: false },
+      port: { type: 'string' },
+    },
+  });
+  if (!values.config) throw new UsageError('ledgerline debezium needs --config FILE (the Kafka topics of the Debezium connector: see docs/debezium.md)');
+  requireEmbedded(config, 'debezium');
+  const port = portFlag(values.port, config);
+  const cdc = await loadDebeziumConfig(values.config).catch((e: unknown) => {
+    throw e instanceof DebeziumConfigError ? new ConfigError(e.message) : e;
+  });
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const store = await openStore(config, values['data-dir']);
+  const source = new DebeziumSource({ config: cdc, logged: new EventLogRecords(store), log });
+  try {
+    const loop = new DebeziumLoop(store, config, source, { pauseMs: cdc.poll_seconds * 1000, log });
+    try {
+      if (values.once) {
+        const summary = await loop.drainOnce();
+        process.stdout.write(`${JSON.stringify({ ...summary, debezium: source.stats })}\n`);
+        return 0;
+      }
+      await follow(store, config, port, loop, log);
+      return 0;
+    } catch (e) {
+      // What Kafka or the topics refused, and what to do about it, without a stack trace.
+      if (e instanceof DebeziumFeedError) throw new ConfigError(`Debezium topics ${cdc.topic_prefix}.${cdc.schema}.* on ${cdc.brokers.join(',')}: ${e.message}`);
+      throw e;
+    }
+  } finally {
+    await source.close();
+    await store.close();
+  }
+}
+
+async function follow(store: Awaited<ReturnType<typeof openStore>>, config: Config, port: number, loop: DebeziumLoop, log: (line: string) => void): Promise<void> {
+  const app = createApp(store, kpiSettings(config), apiOptions(config));
+  const server = app.listen(port, config.LEDGERLINE_HOST);
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  log(`ledgerline debezium: following the topics, and serving the API on http://${config.LEDGERLINE_HOST}:${address.port}; Ctrl-C stops`);
+  const scoring = scheduleScoring(store, config.LEDGERLINE_SCORING_MINUTES * 60_000, { risk: riskSettings(config), alerts: alertSettings(config) });
+  const webhooks = startWebhooks(store, webhookSettings(config));
+  const running = loop.run();
+  try {
+    await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM'), running]);
+  } finally {
+    loop.stop();
+    app.closeStreams();
+    await Promise.all([new Promise((resolve) => server.close(resolve)), webhooks.stop()]);
+    await running.catch(() => {});
+    await scoring.stop();
+  }
+  // A loop that ended by itself failed: its error is the command's.
+  await running;
+}
