@@ -50,7 +50,7 @@ const PATCHES = [
     // and read_parquet hangs the same way (measured: the prerender never ends). The files are read
     // with parquet-wasm and loaded as tables of the same schema and name instead.
     file: 'client-duckdb/node.js',
-    marker: '/* ledgerline: offline parquet tables */',
+    marker: '/* ledgerline: offline parquet tables, empty results */',
     original: `			db.registerFileURL(
 				file_name,
 				url.split(pathDelimiterRegex).join(path.sep),
@@ -61,9 +61,13 @@ const PATCHES = [
 				\`CREATE OR REPLACE VIEW "\${source}"."\${table}" AS (SELECT * FROM read_parquet('\${file_name}'));\`
 			);
 `,
-    replacement: `			/* ledgerline: offline parquet tables */
+    replacement: `			/* ledgerline: offline parquet tables, empty results */
+			const parquetPath = url.split(pathDelimiterRegex).join(path.sep);
+			// A source query that returned no rows leaves no file (build-parquet.js returns early): its
+			// table is left out, and a page query on it shows the error instead of the build failing.
+			if (!require('fs').existsSync(parquetPath)) continue;
 			const { readParquet } = require('parquet-wasm/node/arrow1.js');
-			const ipc = readParquet(require('fs').readFileSync(url.split(pathDelimiterRegex).join(path.sep))).intoIPCStream();
+			const ipc = readParquet(require('fs').readFileSync(parquetPath)).intoIPCStream();
 			for (const kind of ['VIEW', 'TABLE']) {
 				try {
 					connection.query(\`DROP \${kind} IF EXISTS "\${source}"."\${table}";\`);
