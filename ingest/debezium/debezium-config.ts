@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { OPTIONAL_TABLES, TABLES, type OdooTable } from './debezium-rows.js';
+import { NEEDS, OPTIONAL_TABLES, TABLES, type OdooTable } from './debezium-rows.js';
 
 export const DebeziumConfigSchema = Type.Object(
   {
@@ -73,6 +73,12 @@ export function parseDebeziumConfig(json: unknown, where: string): DebeziumConfi
   const file = withDefaults as DebeziumConfigFile;
   const needed = TABLES.filter((t) => !OPTIONAL_TABLES.includes(t) && !(file.tables as OdooTable[]).includes(t));
   if (needed.length) throw new DebeziumConfigError(`Debezium config ${where} is invalid:\n  tables: ${needed.join(', ')} are needed (moves refer to them); only ${OPTIONAL_TABLES.join(', ')} may be left out`);
+  const followed = file.tables as OdooTable[];
+  const lacking = followed.flatMap((t) => {
+    const missing = (NEEDS[t] ?? []).filter((n) => !followed.includes(n));
+    return missing.length ? [`${t} needs ${missing.join(', ')} (its rows are mapped with them): add them to tables and to the connector's table.include.list, or leave ${t} out`] : [];
+  });
+  if (lacking.length) throw new DebeziumConfigError(`Debezium config ${where} is invalid:\n  tables: ${lacking.join('\n  tables: ')}`);
   const companyCodes = new Map(Object.entries(file.companies ?? {}).map(([id, code]) => [Number(id), code]));
   return { ...file, companyCodes };
 }

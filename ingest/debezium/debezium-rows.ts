@@ -12,7 +12,7 @@
 import { fieldVersion, resolveFields, type OdooMajor, type OdooModel, type ResolvedFields } from '../odoo/odoo-fields.js';
 import type { OdooRecord } from '../odoo/odoo-values.js';
 import type { Row } from './debezium-envelope.js';
-import { ColumnProblem, companyValue, odooDatetime, odooId, odooNumber, odooText, type ColumnTypes } from './debezium-values.js';
+import { ColumnProblem, companyValue, odooDatetime, odooDay, odooId, odooNumber, odooText, type ColumnTypes } from './debezium-values.js';
 
 /** The tables Ledgerline reads, and the Odoo model each one is (templates and categories complete products). */
 export const TABLE_MODELS = {
@@ -23,23 +23,78 @@ export const TABLE_MODELS = {
   stock_location: 'stock.location',
   product_template: undefined,
   product_product: 'product.product',
+  stock_picking_type: 'stock.picking.type',
   res_partner: 'res.partner',
+  sale_order: 'sale.order',
   sale_order_line: 'sale.order.line',
+  purchase_order: 'purchase.order',
+  purchase_order_line: 'purchase.order.line',
   stock_move: 'stock.move',
+  stock_quant: 'stock.quant',
+  account_move: 'account.move',
+  account_move_line: 'account.move.line',
 } as const satisfies Record<string, OdooModel | undefined>;
 export type OdooTable = keyof typeof TABLE_MODELS;
 export const TABLES = Object.keys(TABLE_MODELS) as OdooTable[];
 /** Tables whose rows are referred to by others (read before the rest in each drain, so fewer rows wait). */
-export const REFERENCE_TABLES: readonly OdooTable[] = ['res_company', 'stock_warehouse', 'uom_uom', 'product_category', 'stock_location', 'product_template', 'product_product'];
-/** Tables that may be left out of the connector (sales not followed, partners not needed, categories unnamed). */
-export const OPTIONAL_TABLES: readonly OdooTable[] = ['product_category', 'res_partner', 'sale_order_line'];
+export const REFERENCE_TABLES: readonly OdooTable[] = ['res_company', 'stock_warehouse', 'uom_uom', 'product_category', 'stock_location', 'product_template', 'product_product', 'stock_picking_type'];
+/**
+ * Orders and bills: a header change re-maps the lines already seen, so both are kept in memory, and
+ * both are read again from their topics' start when Ledgerline starts (compacted topics hold the
+ * latest row of each), like the reference tables.
+ */
+export const ORDER_TABLES: readonly OdooTable[] = ['sale_order', 'sale_order_line', 'purchase_order', 'purchase_order_line', 'account_move', 'account_move_line'];
+/** Tables that may be left out of the connector (sales, purchases, bills or counts not followed, partners not needed, categories unnamed). */
+export const OPTIONAL_TABLES: readonly OdooTable[] = [
+  'product_category',
+  'res_partner',
+  'stock_picking_type',
+  'sale_order',
+  'sale_order_line',
+  'purchase_order',
+  'purchase_order_line',
+  'stock_quant',
+  'account_move',
+  'account_move_line',
+];
+/** A followed table → the tables its rows cannot be mapped without (the config refuses to follow it alone). */
+export const NEEDS: Partial<Record<OdooTable, readonly OdooTable[]>> = {
+  purchase_order_line: ['purchase_order', 'stock_picking_type'],
+  // A bill line's warehouse is its purchase order's (without an order: the company's only warehouse).
+  account_move_line: ['account_move', 'purchase_order', 'purchase_order_line', 'stock_picking_type'],
+};
 
-const DATETIMES = new Set(['write_date', 'create_date', 'date']);
-const NUMERICS = new Set(['quantity', 'quantity_done', 'reserved_availability', 'product_uom_qty', 'price_unit', 'factor', 'relative_factor', 'customer_rank', 'supplier_rank']);
+const DATETIMES = new Set(['write_date', 'create_date', 'date', 'date_order', 'date_approve', 'date_planned', 'commitment_date']);
+/** `date` columns (not timestamps), per table: the ORM reads them as "YYYY-MM-DD". */
+const DATES: Partial<Record<OdooTable, ReadonlySet<string>>> = {
+  account_move: new Set(['date', 'invoice_date', 'invoice_date_due']),
+  account_move_line: new Set(['date', 'invoice_date']),
+  stock_quant: new Set(['inventory_date']),
+};
+const NUMERICS = new Set([
+  'quantity',
+  'quantity_done',
+  'reserved_availability',
+  'product_uom_qty',
+  'product_qty',
+  'price_unit',
+  'factor',
+  'relative_factor',
+  'customer_rank',
+  'supplier_rank',
+  'inventory_quantity',
+  'inventory_diff_quantity',
+  'customer_lead',
+]);
 /** Many2one columns not named `*_id`. */
-const KEYS = new Set(['product_uom']);
+const KEYS = new Set(['product_uom', 'write_uid', 'create_uid']);
 /** Translated (jsonb) columns, per table. */
-const TRANSLATED: Partial<Record<OdooTable, ReadonlySet<string>>> = { uom_uom: new Set(['name']), product_template: new Set(['name']), product_category: new Set(['name']) };
+const TRANSLATED: Partial<Record<OdooTable, ReadonlySet<string>>> = {
+  uom_uom: new Set(['name']),
+  product_template: new Set(['name']),
+  product_category: new Set(['name']),
+  stock_picking_type: new Set(['name']),
+};
 
 export type RowResult =
   | { kind: 'records'; records: Array<{ model: OdooModel; record: OdooRecord; fields: ResolvedFields }> }
@@ -94,6 +149,9 @@ export class OdooRows {
         const merged = this.product(values);
         return merged.kind === 'dead' ? merged : this.one('product.product', merged.record);
       }
+      case 'account_move_line':
+        // A related field without a column: the mapping reads the bill's move_type from the header.
+        return this.one('account.move.line', 'move_type' in values ? values : { ...values, move_type: false });
       default: {
         const model = TABLE_MODELS[table];
         return this.one(model, values);
@@ -156,6 +214,7 @@ function convert(table: OdooTable, row: Row, types: ColumnTypes): OdooRecord {
   for (const [column, value] of Object.entries(row)) {
     const type = types.get(column);
     if (column === 'id') out.id = value;
+    else if (DATES[table]?.has(column)) out[column] = odooDay(column, value, type);
     else if (DATETIMES.has(column)) out[column] = odooDatetime(column, value, type);
     else if (NUMERICS.has(column)) out[column] = odooNumber(column, value, type);
     else if (column.endsWith('_id') || KEYS.has(column)) out[column] = odooId(column, value);

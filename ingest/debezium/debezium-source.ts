@@ -10,9 +10,10 @@
  *   offsets are committed to it only after that (`commit`);
  * - it never passes a message still waiting (debezium-changes.ts), so a crash re-reads that message;
  * - a message read twice gives the same event ids (record id + LSN), which the log drops;
- * - the reference tables (companies, warehouses, units, locations, products) are read from their
- *   start at every process start, to know what moves refer to; what was already turned into events
- *   is only learnt again (their topics should be compacted, or kept for ever: docs/debezium.md).
+ * - the reference tables (companies, warehouses, units, locations, products, operation types) are
+ *   read from their start at every process start, to know what moves refer to, and so are orders and
+ *   bills with their lines (a header change re-maps the lines seen); what was already turned into
+ *   events is only learnt again (their topics should be compacted, or kept for ever: docs/debezium.md).
  */
 import type { Source, SourceBatch, SourceRecord } from '../source.js';
 import { quarantineMatcher } from '../odoo/odoo-config.js';
@@ -20,7 +21,7 @@ import type { LoggedRecords } from '../odoo/odoo-reconcile.js';
 import { ChangeMapper, type ChangeStats } from './debezium-changes.js';
 import { topicOf, type DebeziumConfig } from './debezium-config.js';
 import { DebeziumFeed, DebeziumFeedError, tpOf } from './debezium-feed.js';
-import { REFERENCE_TABLES, type OdooTable } from './debezium-rows.js';
+import { ORDER_TABLES, REFERENCE_TABLES, type OdooTable } from './debezium-rows.js';
 
 export interface DebeziumSourceOptions {
   config: DebeziumConfig;
@@ -39,6 +40,8 @@ export class DebeziumSource implements Source {
   private mapper: ChangeMapper;
   private readonly tables = new Map<string, OdooTable>();
   private readonly referenceTopics: string[];
+  /** Read from their start at every process start: reference tables, and orders and bills (a header change re-maps the lines seen). */
+  private readonly rereadTopics: string[];
   private readonly factTopics: string[];
   /** Per `topic/partition`: the next offset read. */
   private consumed = new Map<string, number>();
@@ -55,6 +58,7 @@ export class DebeziumSource implements Source {
     this.log = o.log ?? (() => {});
     for (const table of c.tables as OdooTable[]) this.tables.set(topicOf(c, table), table);
     this.referenceTopics = [...this.tables].filter(([, t]) => REFERENCE_TABLES.includes(t)).map(([topic]) => topic);
+    this.rereadTopics = [...this.tables].filter(([, t]) => REFERENCE_TABLES.includes(t) || ORDER_TABLES.includes(t)).map(([topic]) => topic);
     this.factTopics = [...this.tables].filter(([, t]) => !REFERENCE_TABLES.includes(t)).map(([topic]) => topic);
     this.mapper = this.newMapper();
   }
@@ -148,7 +152,7 @@ export class DebeziumSource implements Source {
     const start = new Map<string, number>();
     for (const [tp, { low }] of marks) {
       const saved = durable.get(tp);
-      const reference = this.referenceTopics.some((t) => tp.startsWith(`${t}/`));
+      const reference = this.rereadTopics.some((t) => tp.startsWith(`${t}/`));
       if (saved !== undefined && saved < low) {
         throw new DebeziumFeedError(
           `${tp}: messages ${saved}–${low - 1} were deleted (topic retention) before Ledgerline read them: the ledger would have a gap. ` +

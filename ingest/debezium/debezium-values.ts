@@ -41,6 +41,28 @@ export function odooDatetime(column: string, value: unknown, type: string | unde
   return new Date(ms - (((ms % 1000) + 1000) % 1000)).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+const CONNECT_DATE = 'org.apache.kafka.connect.data.Date';
+const DAY_MS = 86_400_000;
+const ISO_DAY = /^(\d{4}-\d{2}-\d{2})(Z|T00:00:00(\.0+)?Z?)?$/;
+
+/**
+ * A `date` column → Odoo's "YYYY-MM-DD"; null stays false. Debezium writes days since the epoch
+ * (`io.debezium.time.Date`; `org.apache.kafka.connect.data.Date` in `connect` mode is days too) or ISO text.
+ */
+export function odooDay(column: string, value: unknown, type: string | undefined): string | false {
+  if (value === null || value === undefined) return false;
+  if (typeof value === 'number' && Number.isInteger(value)) {
+    // Schemaless: a day count is below ~1e5 for any year before 2243; a larger number is epoch millis.
+    const ms = type === CONNECT_DATE || Math.abs(value) < 1e7 ? value * DAY_MS : value;
+    return new Date(ms).toISOString().slice(0, 10);
+  }
+  if (typeof value === 'string') {
+    const m = ISO_DAY.exec(value);
+    if (m) return m[1]!;
+  }
+  throw new ColumnProblem(`${column} ${JSON.stringify(value)} is not a date (set time.precision.mode=adaptive or connect)`);
+}
+
 const DECIMAL_TEXT = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const PRECISE = new Set(['org.apache.kafka.connect.data.Decimal', 'io.debezium.data.VariableScaleDecimal']);
 
