@@ -215,4 +215,19 @@ describe.skipIf(missing !== undefined)(`dashboards in headless Chromium${missing
     expect(res.status).toBe(201);
     return ((await res.json()) as { key: string }).key;
   }
+
+  // Last: it builds into the same site the tests above load.
+  it('builds from a store as the first npm start leaves it: no model trained, so some source queries return no rows, and nothing of the build before shows', async () => {
+    const fresh = join(dir, 'fresh');
+    const run = await runCli(['run', '--once', '--input', 'fixtures/demo/events.jsonl', '--data-dir', fresh]);
+    expect(run.code, run.stderr).toBe(0);
+    const built = await runCli(['dashboards', 'build', '--data-dir', fresh], {}, 900_000);
+    expect(built.code, built.stderr).toBe(0);
+    const result = JSON.parse(built.stdout) as DashboardsBuildResult;
+    expect(result.pages).toBe(build.pages);
+    // The build before this one had a model and backtests: none of them may show now.
+    const page = readFileSync(join(result.site, 'data-science', 'index.html'), 'utf8');
+    expect(page).toContain('No model version in the registry yet');
+    expect(page).toContain('No backtest yet');
+  }, 900_000);
 });

@@ -46,6 +46,21 @@ const PATCHES = [
 `,
   },
   {
+    // `evidence sources`: a query that returns no rows writes no file, and a file from an earlier
+    // build that had rows stayed and was served as current (e.g. a model's backtests after it was
+    // removed). No rows now removes it; the build then leaves its table out (next patch).
+    file: 'build-parquet.js',
+    marker: '/* ledgerline: no rows, no stale file */',
+    original: `	if (!tmpFilenames.length) return 0;
+`,
+    replacement: `	/* ledgerline: no rows, no stale file */
+	if (!tmpFilenames.length) {
+		await fs.rm(path.join(outDir, outputFilename), { force: true });
+		return 0;
+	}
+`,
+  },
+  {
     // \`evidence build\`: the page queries run in DuckDB-wasm over views of the source parquet files,
     // and read_parquet hangs the same way (measured: the prerender never ends). The files are read
     // with parquet-wasm and loaded as tables of the same schema and name instead.
