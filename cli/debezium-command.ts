@@ -1,21 +1,13 @@
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { apiOptions, createApp } from '../api/app.js';
-import { alertSettings } from '../alerts/settings.js';
 import { ConfigError, type Config } from '../config/config.js';
 import { DebeziumConfigError, loadDebeziumConfig } from '../ingest/debezium/debezium-config.js';
 import { DebeziumFeedError } from '../ingest/debezium/debezium-feed.js';
 import { DebeziumLoop } from '../ingest/debezium/debezium-loop.js';
 import { DebeziumSource } from '../ingest/debezium/debezium-source.js';
 import { EventLogRecords } from '../ingest/odoo/odoo-reconcile.js';
-import { kpiSettings } from '../kpis/kpi.js';
-import { riskSettings } from '../models/stockout-scores.js';
-import { scheduleScoring } from '../runtime/scoring-schedule.js';
-import { startWebhooks, webhookSettings } from '../runtime/webhook-dispatcher.js';
 import { UsageError } from './errors.js';
 import { openStore, requireEmbedded } from './open-store.js';
-import { portFlag } from './serve-api.js';
+import { portFlag, serveApi } from './serve-api.js';
 
 /**
  * `ledgerline debezium --config debezium.json`: follows Debezium's topics of an Odoo database into
@@ -49,7 +41,7 @@ export async function debeziumCommand(argv: string[], config: Config): Promise<n
         process.stdout.write(`${JSON.stringify({ ...summary, debezium: source.stats })}\n`);
         return 0;
       }
-      await follow(store, config, port, loop, log);
+      await serveApi(store, config, port, { follower: loop, note: 'following the Debezium topics' });
       return 0;
     } catch (e) {
       // What Kafka or the topics refused, and what to do about it, without a stack trace.
@@ -60,26 +52,4 @@ export async function debeziumCommand(argv: string[], config: Config): Promise<n
     await source.close();
     await store.close();
   }
-}
-
-async function follow(store: Awaited<ReturnType<typeof openStore>>, config: Config, port: number, loop: DebeziumLoop, log: (line: string) => void): Promise<void> {
-  const app = createApp(store, kpiSettings(config), apiOptions(config));
-  const server = app.listen(port, config.LEDGERLINE_HOST);
-  await once(server, 'listening');
-  const address = server.address() as AddressInfo;
-  log(`ledgerline debezium: following the topics, and serving the API on http://${config.LEDGERLINE_HOST}:${address.port}; Ctrl-C stops`);
-  const scoring = scheduleScoring(store, config.LEDGERLINE_SCORING_MINUTES * 60_000, { risk: riskSettings(config), alerts: alertSettings(config) });
-  const webhooks = startWebhooks(store, webhookSettings(config));
-  const running = loop.run();
-  try {
-    await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM'), running]);
-  } finally {
-    loop.stop();
-    app.closeStreams();
-    await Promise.all([new Promise((resolve) => server.close(resolve)), webhooks.stop()]);
-    await running.catch(() => {});
-    await scoring.stop();
-  }
-  // A loop that ended by itself failed: its error is the command's.
-  await running;
 }

@@ -1,22 +1,14 @@
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { apiOptions, createApp } from '../api/app.js';
 import { OdooWebhookReceiver } from '../api/odoo-webhook-route.js';
-import { alertSettings } from '../alerts/settings.js';
 import { ConfigError, type Config } from '../config/config.js';
 import { loadOdooConfig, OdooConfigError } from '../ingest/odoo/odoo-config.js';
 import { OdooError } from '../ingest/odoo/odoo-errors.js';
 import { OdooPollLoop } from '../ingest/odoo/odoo-poll-loop.js';
 import { EventLogRecords } from '../ingest/odoo/odoo-reconcile.js';
 import { OdooSource } from '../ingest/odoo/odoo-source.js';
-import { kpiSettings } from '../kpis/kpi.js';
-import { riskSettings } from '../models/stockout-scores.js';
-import { scheduleScoring } from '../runtime/scoring-schedule.js';
-import { startWebhooks, webhookSettings } from '../runtime/webhook-dispatcher.js';
 import { UsageError } from './errors.js';
 import { openStore, requireEmbedded } from './open-store.js';
-import { portFlag } from './serve-api.js';
+import { portFlag, serveApi } from './serve-api.js';
 
 /**
  * `ledgerline odoo --config odoo.json`: follows an Odoo database into the embedded store — polls
@@ -50,7 +42,13 @@ export async function odooCommand(argv: string[], config: Config): Promise<numbe
         process.stdout.write(`${JSON.stringify({ ...summary, odoo_version: source.odooVersion, models: source.followed, odoo: { ...source.stats, ...source.client.stats } })}\n`);
         return 0;
       }
-      await follow(store, config, port, odoo.webhookSecret, loop, log);
+      const secret = odoo.webhookSecret;
+      const receiver = secret ? new OdooWebhookReceiver(secret, () => loop.nudge()) : undefined;
+      await serveApi(store, config, port, {
+        app: receiver ? { odooWebhook: receiver } : {},
+        follower: loop,
+        note: receiver ? 'polling Odoo, sooner on its webhook at /api/v1/odoo/webhook?secret=…' : 'polling Odoo (no webhook: set webhook_secret_env in the Odoo config to receive Odoo notifications)',
+      });
       return 0;
     } catch (e) {
       // What Odoo refused, and what to do about it, without a stack trace.
@@ -60,32 +58,4 @@ export async function odooCommand(argv: string[], config: Config): Promise<numbe
   } finally {
     await store.close();
   }
-}
-
-async function follow(store: Awaited<ReturnType<typeof openStore>>, config: Config, port: number, secret: string | undefined, loop: OdooPollLoop, log: (line: string) => void): Promise<void> {
-  const webhookConfig = webhookSettings(config);
-  const receiver = secret ? new OdooWebhookReceiver(secret, () => loop.nudge()) : undefined;
-  const app = createApp(store, kpiSettings(config), { ...apiOptions(config), ...(receiver ? { odooWebhook: receiver } : {}) });
-  const server = app.listen(port, config.LEDGERLINE_HOST);
-  await once(server, 'listening');
-  const address = server.address() as AddressInfo;
-  log(
-    `ledgerline odoo: polling, and serving the API on http://${config.LEDGERLINE_HOST}:${address.port}` +
-      (receiver ? ` with the Odoo webhook at /api/v1/odoo/webhook?secret=…` : ' (no webhook: set webhook_secret_env in the Odoo config to receive Odoo notifications)') +
-      '; Ctrl-C stops',
-  );
-  const scoring = scheduleScoring(store, config.LEDGERLINE_SCORING_MINUTES * 60_000, { risk: riskSettings(config), alerts: alertSettings(config) });
-  const webhooks = startWebhooks(store, webhookConfig);
-  const running = loop.run();
-  try {
-    await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM'), running]);
-  } finally {
-    loop.stop();
-    app.closeStreams();
-    await Promise.all([new Promise((resolve) => server.close(resolve)), webhooks.stop()]);
-    await running.catch(() => {});
-    await scoring.stop();
-  }
-  // A loop that ended by itself failed: its error is the command's.
-  await running;
 }

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { apiOptions, createApp } from '../api/app.js';
+import { apiOptions, createApp, type ApiOptions } from '../api/app.js';
 import { ROUTES } from '../api/routes.js';
 import { isLoopbackHost } from '../api/security.js';
 import type { Config } from '../config/config.js';
@@ -19,15 +19,30 @@ export function portFlag(value: string | undefined, config: Config): number {
   return port;
 }
 
+/** Work that runs beside the API until it stops (an Odoo poller, a change feed); ending by itself is a failure. */
+export interface Follower {
+  run(): Promise<void>;
+  stop(): void;
+}
+
+export interface ServeOptions {
+  /** Options of the app beyond the configured ones (e.g. the Odoo webhook receiver). */
+  app?: Partial<ApiOptions>;
+  follower?: Follower;
+  /** What else the process does, for the serving line. */
+  note?: string;
+}
+
 /**
- * Serves the HTTP API over `store` on the configured address until SIGINT or SIGTERM, scoring
- * (stockout risk, learned anomaly scores) and evaluating alerts every LEDGERLINE_SCORING_MINUTES
- * meanwhile, and sending the alert events to the webhooks of LEDGERLINE_WEBHOOK_URLS.
+ * Serves the HTTP API over `store` on the configured address until SIGINT or SIGTERM (or until the
+ * follower fails: its error is the command's), scoring (stockout risk, learned anomaly scores) and
+ * evaluating alerts every LEDGERLINE_SCORING_MINUTES meanwhile, and sending the alert events to the
+ * webhooks of LEDGERLINE_WEBHOOK_URLS.
  */
-export async function serveApi(store: Store, config: Config, port: number): Promise<void> {
+export async function serveApi(store: Store, config: Config, port: number, o: ServeOptions = {}): Promise<void> {
   // Before listening: a webhook misconfiguration stops the start instead of surfacing at the first event.
   const webhookConfig = webhookSettings(config);
-  const app = createApp(store, kpiSettings(config), apiOptions(config));
+  const app = createApp(store, kpiSettings(config), { ...apiOptions(config), ...o.app });
   const server = app.listen(port, config.LEDGERLINE_HOST);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
@@ -37,14 +52,23 @@ export async function serveApi(store: Store, config: Config, port: number): Prom
       (open
         ? 'requests from this machine need no API key (LEDGERLINE_API_AUTH=auto on a loopback address; set it to required behind a proxy)'
         : 'every request but /health and /api/v1/openapi.json needs an API key (ledgerline keys create --role ROLE --name NAME)') +
+      (o.note ? `; ${o.note}` : '') +
       '; Ctrl-C stops\n',
   );
   const scoring = scheduleScoring(store, config.LEDGERLINE_SCORING_MINUTES * 60_000, { risk: riskSettings(config), alerts: alertSettings(config) });
   const webhooks = startWebhooks(store, webhookConfig);
-  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
-  // Alert streams never end by themselves: server.close() would wait for them.
-  app.closeStreams();
-  // The webhooks stop beside the server: an attempt in flight is aborted, not waited for.
-  await Promise.all([new Promise((resolve) => server.close(resolve)), webhooks.stop()]);
-  await scoring.stop();
+  const following = o.follower?.run();
+  try {
+    await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM'), ...(following ? [following] : [])]);
+  } finally {
+    o.follower?.stop();
+    // Alert streams never end by themselves: server.close() would wait for them.
+    app.closeStreams();
+    // The webhooks stop beside the server: an attempt in flight is aborted, not waited for.
+    await Promise.all([new Promise((resolve) => server.close(resolve)), webhooks.stop()]);
+    await following?.catch(() => {});
+    await scoring.stop();
+  }
+  // A follower that ended by itself failed: its error is the command's.
+  await following;
 }

@@ -6,6 +6,7 @@
  * ahead and demand pattern (a slow mover's errors look nothing like a fast mover's), kept on a grid
  * of probabilities so a saved model gives intervals at any level.
  */
+import { mulberry32 } from '../../ingest/generator/random.js';
 import { demandPattern, type DemandPattern } from '../demand-pattern.js';
 import { featureCount, MAX_LAG, seriesScale, writeFeatures } from './global-features.js';
 import { quantileSorted } from './intervals.js';
@@ -29,17 +30,6 @@ export interface GlobalModelMeta {
   trained: { series: number; rows: number; epochs: number; seed: number; loss: number };
 }
 
-/** mulberry32: a small seeded generator, so sampling and shuffling repeat exactly. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DAY_MS = 86_400_000;
 
@@ -94,7 +84,7 @@ export interface TrainingSet {
 /** The series cut `horizon` days before their end (those days are held out), as training rows. */
 export function trainingSet(series: readonly SeriesInput[], horizon: number, season: number, seed: number): TrainingSet {
   const f = featureCount(season);
-  const rng = random(seed);
+  const rng = mulberry32(seed);
   const ends = series.map((s) => Math.max(0, s.values.length - horizon));
   const scales = series.map((s, i) => seriesScale(s.values, ends[i]));
   let candidates = 0;
