@@ -77,7 +77,7 @@ describe('mapped file backfills: stop, resume, same result', () => {
     it(`${['CSV', 'Arrow file', 'Arrow stream'][index]}: a run stopped midway, restarted from a lagging checkpoint, equals one clean run`, async () => {
       const { path } = inputs[index]!;
       const clean = await withStore(tempDir('backfill-clean'), async (store) => {
-        const summary = await new EmbeddedPipeline(store, config, jobProcessors()).run(await openInputs([path], config));
+        const summary = await new EmbeddedPipeline(store, config, jobProcessors).run(await openInputs([path], config));
         return { summary, tables: await fingerprints(store) };
       });
       expect(clean.summary.events_logged).toBeGreaterThan(2000);
@@ -86,13 +86,13 @@ describe('mapped file backfills: stop, resume, same result', () => {
       const resumed = await withStore(tempDir('backfill-stopped'), async (store) => {
         const [source] = await openInputs([path], config);
         const positions: (() => Promise<string>)[] = [];
-        const first = await new EmbeddedPipeline(store, config, jobProcessors()).run([stoppedAfter(source!, 6, positions)]);
+        const first = await new EmbeddedPipeline(store, config, jobProcessors).run([stoppedAfter(source!, 6, positions)]);
         expect(first.events_read).toBe(6000);
         // As after a crash between the log write and the checkpoint: the position of batch 3 of 6
         // (for Arrow, in the middle of the second record batch of 2000 rows).
         await new Checkpoints(store).set(new Map([[`source/${source!.id}`, await positions[2]!()]]));
         const [again] = await openInputs([path], config);
-        const second = await new EmbeddedPipeline(store, config, jobProcessors()).run([again!]);
+        const second = await new EmbeddedPipeline(store, config, jobProcessors).run([again!]);
         return { first, second, tables: await fingerprints(store) };
       });
       // The restart read from row 3001, not from the start: rows 3001–6000 again (duplicates), then the rest.

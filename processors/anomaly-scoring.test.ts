@@ -116,7 +116,7 @@ describe('anomaly scores after crashes', () => {
     const config = testConfig({ LEDGERLINE_BATCH_EVENTS: 1000, LEDGERLINE_COMMIT_MS: 10 });
     for (const after of [3_000, 3_000, 3_000]) {
       await withStore(dataDir, async (store) => {
-        const pipeline = new EmbeddedPipeline(store, config, [...jobProcessors(), new CrashAfter(after)]);
+        const pipeline = new EmbeddedPipeline(store, config, () => [...jobProcessors(), new CrashAfter(after)]);
         await expect(pipeline.run(await openInputs([join(dir, 'events.jsonl')], config))).rejects.toThrow('injected crash');
       });
     }

@@ -1,6 +1,6 @@
 /**
  * Follows the Debezium topics: one embedded pipeline run per drain (topics → log → processors →
- * store, then the position), then the consumer group's offsets are committed to the position the
+ * store, then the position) on processors restored once and kept between drains, then the consumer group's offsets are committed to the position the
  * run saved — only then, so they never run ahead of what is durable — and a pause of `poll_seconds`.
  */
 import type { Config } from '../../config/config.js';
@@ -20,24 +20,27 @@ export interface DebeziumLoopOptions {
 }
 
 export class DebeziumLoop {
+  private readonly pipeline: EmbeddedPipeline;
   private stopped = false;
   private wake: (() => void) | undefined;
 
   constructor(
     private readonly store: ChdbStore,
-    private readonly config: Config,
+    config: Config,
     private readonly source: DebeziumSource,
     private readonly o: DebeziumLoopOptions,
-  ) {}
+  ) {
+    this.pipeline = new EmbeddedPipeline(store, config);
+  }
 
   stop(): void {
     this.stopped = true;
     this.wake?.();
   }
 
-  /** One drain through the pipeline, then the group's offsets to the saved position. */
+  /** One drain through the pipeline (outside `run`, it restores the processors first), then the group's offsets to the saved position. */
   async drainOnce(): Promise<RunSummary> {
-    const summary = await new EmbeddedPipeline(this.store, this.config).run([this.source]);
+    const summary = await this.pipeline.run([this.source]);
     const saved = await new Checkpoints(this.store).get(sourceCheckpoint(this.source));
     if (saved) await this.source.commit(saved);
     this.o.onDrain?.(summary);
@@ -45,6 +48,15 @@ export class DebeziumLoop {
   }
 
   async run(): Promise<void> {
+    await this.pipeline.open();
+    try {
+      await this.follow();
+    } finally {
+      await this.pipeline.close();
+    }
+  }
+
+  private async follow(): Promise<void> {
     while (!this.stopped) {
       const s = await this.drainOnce();
       if (s.events_logged || s.dead_lettered) {

@@ -321,7 +321,7 @@ describe.skipIf(!BROKERS)('Debezium CDC on a real broker', () => {
     const group = uniqueName('ledgerline');
     await withStore(join(tempDir('debezium-restart'), 'data'), async (store) => {
       const checkpoints = new Checkpoints(store);
-      const pipeline = () => new EmbeddedPipeline(store, testConfig({ LEDGERLINE_BATCH_EVENTS: 100 }), jobProcessors());
+      const pipeline = () => new EmbeddedPipeline(store, testConfig({ LEDGERLINE_BATCH_EVENTS: 100 }), jobProcessors);
       let crashes = 0;
       for (const crashAfter of [0, 3, 1, 6, 2]) {
         const inner = cdcSource(store, dbz.prefix, group, 18, 10);

@@ -1,6 +1,6 @@
 /**
  * Polls Odoo again and again: one embedded pipeline run per poll (sources → log → processors →
- * store, then the cursor), then a pause of `poll_seconds` that a webhook notification cuts short.
+ * store, then the cursor) on processors restored once and kept between polls, then a pause of `poll_seconds` that a webhook notification cuts short.
  * A poll that fails passingly (Odoo down longer than the client's retries) is tried again after the
  * pause; one that needs a person (a refused key, a model or field missing) stops the loop.
  */
@@ -18,6 +18,7 @@ export interface PollLoopOptions {
 }
 
 export class OdooPollLoop {
+  private readonly pipeline: EmbeddedPipeline;
   private wake: (() => void) | undefined;
   private nudged = false;
   private stopped = false;
@@ -26,11 +27,13 @@ export class OdooPollLoop {
   lastStartedAt = 0;
 
   constructor(
-    private readonly store: ChdbStore,
-    private readonly config: Config,
+    store: ChdbStore,
+    config: Config,
     private readonly source: OdooSource,
     private readonly o: PollLoopOptions,
-  ) {}
+  ) {
+    this.pipeline = new EmbeddedPipeline(store, config);
+  }
 
   /** Starts the next poll now (or right after the one under way). */
   nudge(): void {
@@ -43,16 +46,25 @@ export class OdooPollLoop {
     this.wake?.();
   }
 
-  /** One poll through the pipeline (a new pipeline each time: it restores the processors from the store). */
+  /** One poll through the pipeline (outside `run`, it restores the processors from the store first). */
   async pollOnce(): Promise<RunSummary> {
     this.lastStartedAt = Date.now();
-    const summary = await new EmbeddedPipeline(this.store, this.config).run([this.source]);
+    const summary = await this.pipeline.run([this.source]);
     this.polls++;
     this.o.onPoll?.(summary);
     return summary;
   }
 
   async run(): Promise<void> {
+    await this.pipeline.open();
+    try {
+      await this.follow();
+    } finally {
+      await this.pipeline.close();
+    }
+  }
+
+  private async follow(): Promise<void> {
     while (!this.stopped) {
       this.nudged = false;
       try {
