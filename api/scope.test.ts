@@ -132,6 +132,27 @@ describe('API keys limited to companies and warehouses', () => {
     expect((await fetch(`${base}/api/v1/alerts/${inside.alert_id}/ack`, { method: 'POST', headers: { Authorization: `Bearer ${buyer}` } })).status).toBe(200);
   });
 
+  it('rows: the scope is part of the query, so the rows in scope come back however many others sort before them', async () => {
+    // 120k rows of a company sorting first: more than a route's largest page.
+    await store.command(
+      `INSERT INTO ledger_positions (company, sku, warehouse, location, usage, qty, reserved, log_offset)
+       SELECT 'aaa', concat('SKU-', toString(number)), 'WH1', 'WH1/Stock', 'internal', 1, 0, 1 FROM numbers(120000)`,
+    );
+    await store.command(
+      `INSERT INTO anomaly_scores (company, kind, doc_id, sku, warehouse, occurred_at, score, reasons, model, event_id, log_offset)
+       SELECT 'aaa', 'adjustment', concat('adj-', toString(number)), 'SKU-1', 'WH1', now64(3), 2, '[]', 'robust', concat('e-', toString(number)), 1 FROM numbers(120000)`,
+    );
+    const { key: beta } = await keys.create('executive', 'beta rows', 'test', { companies: ['beta'] });
+    expect((await get(beta, '/api/v1/ledger')).body.rows!.map((r) => r.sku)).toEqual(['SKU-B1']);
+    const { key: c1 } = await keys.create('data_scientist', 'c1 anomalies', 'test', { companies: ['c1'] });
+    const { key: everyone } = await keys.create('data_scientist', 'all anomalies', 'test');
+    const all = (await get(everyone, '/api/v1/anomalies?limit=100000')).body.rows!;
+    expect(all.every((r) => r.company === 'aaa'), 'the other company fills a whole page').toBe(true);
+    const mine = (await get(c1, '/api/v1/anomalies?limit=100000')).body.rows!;
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((r) => r.company === 'c1')).toBe(true);
+  });
+
   it('closes a route the scoping does not know to a limited key (and leaves it open to others)', async () => {
     const route = { id: 'someNewRoute', method: 'get', path: '/api/v1/new', tag: 'x', summary: 'x', access: ['executive', 'admin'], response: { status: 200, description: 'x' } } as unknown as Route;
     const guard = scopeGuard(route);

@@ -51,10 +51,11 @@ export function checkWarehouseFilter(scope: DataScope | undefined, warehouse: un
   }
 }
 
-/** Routes answering `{rows: [{company, warehouse, …}]}`, and their largest `limit`. */
-const ROW_ROUTES: Readonly<Record<string, number | undefined>> = { ledger: 100_000, stockoutRisk: 100_000, forecasts: undefined, anomalies: 100_000 };
-/** Their default limit when none is asked for. */
-const DEFAULT_LIMIT: Readonly<Record<string, number>> = { anomalies: 1000 };
+/**
+ * Routes answering rows of companies and warehouses, which put the key's scope into their queries
+ * (ledger-route.ts, models-route.ts: `scopeConditions`), so that limits count rows in scope.
+ */
+const ROW_ROUTES = new Set(['ledger', 'stockoutRisk', 'forecasts', 'anomalies']);
 /** Routes with no company data: the catalogue, the model registry, the operations endpoints. */
 const UNSCOPED = new Set(['health', 'metrics', 'openapi', 'kpiCatalogue', 'models']);
 /** Routes that apply the scope themselves (alerts-route.ts, kpi-route.ts). */
@@ -63,31 +64,35 @@ const SELF_SCOPED = new Set(['kpi', 'listAlerts', 'alertStream', 'getAlert', 'ac
 const ADMIN_ONLY = new Set(['listKeys', 'createKey', 'revokeKey', 'alertRules']);
 
 /**
- * Holds a request of a limited key to its scope (after validation, before the handler): row routes
- * are filtered, unknown routes refused.
+ * Holds a request of a limited key to its scope (after validation, before the handler): a filter
+ * outside it is refused, routes that do not apply it refused.
  */
 export function scopeGuard(route: Route): RequestHandler {
   return async (_req: Request, res: Response, next: NextFunction) => {
     const scope = dataScope(principalOf(res));
     if (scope === undefined || route.access === 'public' || UNSCOPED.has(route.id) || SELF_SCOPED.has(route.id) || ADMIN_ONLY.has(route.id)) return next();
-    const q = validated(res).query;
-    if (route.id in ROW_ROUTES) {
-      checkWarehouseFilter(scope, q.warehouse);
-      // The handler's limit counts rows before the filter: ask it for all, apply the caller's limit after.
-      const max = ROW_ROUTES[route.id];
-      const limit = (q.limit as number | undefined) ?? DEFAULT_LIMIT[route.id] ?? max;
-      if (max !== undefined) q.limit = max;
-      const json = res.json.bind(res);
-      res.json = (body: unknown) => {
-        const b = body as { rows?: Array<{ company: string; warehouse?: string }> } | null;
-        if (b && Array.isArray(b.rows)) {
-          const rows = b.rows.filter((r) => inScope(scope, r.company, r.warehouse));
-          return json({ ...b, rows: limit === undefined ? rows : rows.slice(0, limit) });
-        }
-        return json(body);
-      };
+    if (ROW_ROUTES.has(route.id)) {
+      checkWarehouseFilter(scope, validated(res).query.warehouse);
       return next();
     }
     throw new HttpError(403, `this API key is limited to ${describeScope(scope)}, and ${route.method.toUpperCase()} ${route.path} cannot be limited that way yet: use a key without limits`);
   };
+}
+
+/**
+ * SQL conditions (`AND …`, for a WHERE) holding rows with `company` and `warehouse` columns to the
+ * scope, with their parameters: pushed into the query, so that a limit counts rows in scope only.
+ */
+export function scopeConditions(scope: DataScope | undefined): { sql: string; params: Record<string, readonly string[]> } {
+  const sql: string[] = [];
+  const params: Record<string, readonly string[]> = {};
+  if (scope?.companies.length) {
+    sql.push('AND has({scope_companies:Array(String)}, company)');
+    params.scope_companies = scope.companies;
+  }
+  if (scope?.warehouses.length) {
+    sql.push('AND has({scope_warehouses:Array(String)}, warehouse)');
+    params.scope_warehouses = scope.warehouses;
+  }
+  return { sql: sql.join(' '), params };
 }

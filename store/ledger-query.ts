@@ -19,7 +19,9 @@ export interface LedgerFilter {
   sku?: string;
   location?: string;
   warehouse?: string;
+  /** Only these companies / warehouses (an API key's scope); empty or omitted: all. */
   companies?: readonly string[];
+  warehouses?: readonly string[];
   limit?: number;
 }
 
@@ -50,9 +52,11 @@ export async function queryLedger(store: Store, f: LedgerFilter = {}): Promise<L
       params[column] = value;
     }
   }
-  if (f.companies) {
-    where.push('has({companies:Array(String)}, company)');
-    params.companies = f.companies;
+  for (const [column, values] of [['company', f.companies], ['warehouse', f.warehouses]] as const) {
+    if (values?.length) {
+      where.push(`has({${column}_in:Array(String)}, ${column})`);
+      params[`${column}_in`] = values;
+    }
   }
   const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const limit = f.limit ? `LIMIT ${Math.trunc(f.limit)}` : '';
