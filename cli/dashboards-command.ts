@@ -9,7 +9,7 @@ import { openQueryStore } from './open-store.js';
 /**
  * `ledgerline dashboards build`: builds the Evidence dashboards from the configured store once and
  * prints a JSON summary (seconds, sources_seconds, build_seconds, site, site_bytes, pages). A
- * serving `run` does the same by itself (LEDGERLINE_DASHBOARDS_MINUTES).
+ * serving `run`, `odoo` or `debezium` does the same by itself (LEDGERLINE_DASHBOARDS_MINUTES).
  */
 export async function dashboardsCommand(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'data-dir': { type: 'string' } } });
@@ -20,7 +20,7 @@ export async function dashboardsCommand(argv: string[], config: Config): Promise
   } catch (e) {
     if (e instanceof StoreLockedError) {
       throw new StoreLockedError(
-        `${e.message}\nWhile \`ledgerline run\` serves this data directory it builds the dashboards itself (at start, then every LEDGERLINE_DASHBOARDS_MINUTES); stop it to build now.`,
+        `${e.message}\nWhile \`ledgerline run\`, \`odoo\` or \`debezium\` serves this data directory it builds the dashboards itself (at start, then every LEDGERLINE_DASHBOARDS_MINUTES); stop it to build now.`,
       );
     }
     throw e;

@@ -41,7 +41,7 @@ export async function debeziumCommand(argv: string[], config: Config): Promise<n
         process.stdout.write(`${JSON.stringify({ ...summary, debezium: source.stats })}\n`);
         return 0;
       }
-      await serveApi(store, config, port, { follower: loop, note: 'following the Debezium topics' });
+      await serveApi(store, config, port, { follower: loop, dashboards: true, note: 'following the Debezium topics' });
       return 0;
     } catch (e) {
       // What Kafka or the topics refused, and what to do about it, without a stack trace.

@@ -47,6 +47,7 @@ export async function odooCommand(argv: string[], config: Config): Promise<numbe
       await serveApi(store, config, port, {
         app: receiver ? { odooWebhook: receiver } : {},
         follower: loop,
+        dashboards: true,
         note: receiver ? 'polling Odoo, sooner on its webhook at /api/v1/odoo/webhook?secret=…' : 'polling Odoo (no webhook: set webhook_secret_env in the Odoo config to receive Odoo notifications)',
       });
       return 0;

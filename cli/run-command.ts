@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util';
-import { scheduleDashboards } from '../api/dashboards-schedule.js';
 import type { Config } from '../config/config.js';
-import { kpiSettings } from '../kpis/kpi.js';
 import { EmbeddedPipeline } from '../runtime/embedded-pipeline.js';
 import { Progress } from '../runtime/progress.js';
 import { openInputs } from './inputs.js';
@@ -33,18 +31,7 @@ export async function runCommand(argv: string[], config: Config): Promise<number
     const summary = await pipeline.run(sources);
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     if (values.once) return 0;
-
-    // Built in child processes beside the API once the data is scored; not installed or failing, the dashboards are reported in the log, never fatal.
-    const dashboards = scheduleDashboards(store, {
-      intervalMs: config.LEDGERLINE_DASHBOARDS_MINUTES * 60_000,
-      waitForScores: config.LEDGERLINE_SCORING_MINUTES > 0,
-      settings: kpiSettings(config),
-    });
-    try {
-      await serveApi(store, config, port);
-    } finally {
-      await dashboards.stop();
-    }
+    await serveApi(store, config, port, { dashboards: true });
     return 0;
   } finally {
     await store.close();

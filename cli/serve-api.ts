@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { apiOptions, createApp, type ApiOptions } from '../api/app.js';
+import { scheduleDashboards } from '../api/dashboards-schedule.js';
 import { ROUTES } from '../api/routes.js';
 import { isLoopbackHost } from '../api/security.js';
 import type { Config } from '../config/config.js';
@@ -29,6 +30,11 @@ export interface ServeOptions {
   /** Options of the app beyond the configured ones (e.g. the Odoo webhook receiver). */
   app?: Partial<ApiOptions>;
   follower?: Follower;
+  /**
+   * Build the dashboards beside the API, once the data is scored and every LEDGERLINE_DASHBOARDS_MINUTES:
+   * the embedded commands (run, odoo, debezium), whose process alone can read the data directory.
+   */
+  dashboards?: boolean;
   /** What else the process does, for the serving line. */
   note?: string;
 }
@@ -36,8 +42,8 @@ export interface ServeOptions {
 /**
  * Serves the HTTP API over `store` on the configured address until SIGINT or SIGTERM (or until the
  * follower fails: its error is the command's), scoring (stockout risk, learned anomaly scores) and
- * evaluating alerts every LEDGERLINE_SCORING_MINUTES meanwhile, and sending the alert events to the
- * webhooks of LEDGERLINE_WEBHOOK_URLS.
+ * evaluating alerts every LEDGERLINE_SCORING_MINUTES meanwhile, sending the alert events to the
+ * webhooks of LEDGERLINE_WEBHOOK_URLS and, with `dashboards`, building the dashboards.
  */
 export async function serveApi(store: Store, config: Config, port: number, o: ServeOptions = {}): Promise<void> {
   // Before listening: a webhook misconfiguration stops the start instead of surfacing at the first event.
@@ -57,6 +63,10 @@ export async function serveApi(store: Store, config: Config, port: number, o: Se
   );
   const scoring = scheduleScoring(store, config.LEDGERLINE_SCORING_MINUTES * 60_000, { risk: riskSettings(config), alerts: alertSettings(config) });
   const webhooks = startWebhooks(store, webhookConfig);
+  // Built in child processes; not installed or failing, the dashboards are reported in the log, never fatal.
+  const dashboards = o.dashboards
+    ? scheduleDashboards(store, { intervalMs: config.LEDGERLINE_DASHBOARDS_MINUTES * 60_000, waitForScores: config.LEDGERLINE_SCORING_MINUTES > 0, settings: kpiSettings(config) })
+    : undefined;
   const following = o.follower?.run();
   try {
     await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM'), ...(following ? [following] : [])]);
@@ -67,7 +77,7 @@ export async function serveApi(store: Store, config: Config, port: number, o: Se
     // The webhooks stop beside the server: an attempt in flight is aborted, not waited for.
     await Promise.all([new Promise((resolve) => server.close(resolve)), webhooks.stop()]);
     await following?.catch(() => {});
-    await scoring.stop();
+    await Promise.all([scoring.stop(), dashboards?.stop()]);
   }
   // A follower that ended by itself failed: its error is the command's.
   await following;

@@ -98,7 +98,7 @@ export const ConfigSchema = Type.Object({
   LEDGERLINE_WEBHOOK_KINDS: Type.String({ default: '', description: 'Alert kinds, comma-separated, whose events the webhooks send (empty: every kind).' }),
   LEDGERLINE_WEBHOOK_TIMEOUT_SECONDS: Int(1, 300, 10, 'How long a webhook endpoint has to answer one delivery attempt before it counts as failed.'),
   LEDGERLINE_WEBHOOK_MAX_ATTEMPTS: Int(1, 100, 8, 'Attempts per event and endpoint (backoff 1 s, 2 s, 4 s… up to 5 min between them, with jitter) before the delivery is marked failed and the next event is sent.'),
-  LEDGERLINE_DASHBOARDS_MINUTES: Int(0, 10_080, 60, 'A serving `run` builds the Evidence dashboards once its inputs are processed and scored, then again every this many minutes, in child processes beside the API (0: never; `ledgerline dashboards build` builds them once). Needs `npm run dashboards:install`; see docs/dashboards.md.'),
+  LEDGERLINE_DASHBOARDS_MINUTES: Int(0, 10_080, 60, 'A serving `run`, `odoo` or `debezium` builds the Evidence dashboards once the data is scored, then again every this many minutes, in child processes beside the API (0: never; `ledgerline dashboards build` builds them once). Needs `npm run dashboards:install`; see docs/dashboards.md.'),
   LEDGERLINE_DASHBOARDS_ROLE: Type.Union(
     (['executive', 'buyer', 'finance', 'data_scientist', 'monitoring', 'admin'] as const).map((r) => Type.Literal(r)),
     { default: 'executive', description: 'The API key role that may open the dashboards under /dashboards (admin always may).' },

@@ -35,7 +35,7 @@ describe('ledgerline odoo, as a new user runs it', () => {
     expect(summary.events_logged).toBeGreaterThan(80);
     expect(summary.models).toEqual(['stock.location', 'product.product', 'res.partner', 'sale.order', 'sale.order.line', 'purchase.order', 'purchase.order.line', 'stock.move', 'stock.quant', 'account.move', 'account.move.line', 'quality.check']);
 
-    const child = startCli(['odoo', '--config', configPath, '--port', '0', '--data-dir', join(dir, 'data')], { ...env, LEDGERLINE_SCORING_MINUTES: '0' });
+    const child = startCli(['odoo', '--config', configPath, '--port', '0', '--data-dir', join(dir, 'data')], { ...env, LEDGERLINE_SCORING_MINUTES: '0', LEDGERLINE_DASHBOARDS_MINUTES: '0' });
     try {
       let stderr = '';
       const port = await new Promise<number>((resolve, reject) => {
