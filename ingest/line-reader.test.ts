@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../testing/harness.js';
 import { readLines, type Line } from './line-reader.js';
 
 async function all(path: string, from = 0, maxLineBytes = 1000, keepBytes = 20): Promise<Line[]> {
@@ -11,7 +11,7 @@ async function all(path: string, from = 0, maxLineBytes = 1000, keepBytes = 20):
 }
 
 function file(content: Buffer | string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'lines-')), 'f.jsonl');
+  const path = join(tempDir('lines'), 'f.jsonl');
   writeFileSync(path, content);
   return path;
 }

@@ -1,6 +1,6 @@
 /** Test support: temporary data dirs, running the CLI as a real process, and comparing stores. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,19 @@ export function readJsonl<T>(path: string): T[] {
     .map((l) => JSON.parse(l) as T);
 }
 
+/** Temporary directories made by this test file (removed after it: testing/remove-temp-dirs.ts). */
+const madeDirs: string[] = [];
+
+/** A new directory under the system's temporary directory, removed once the test file is done (KEEP_TEST_DIRS=1 keeps it). */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `ledgerline-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `ledgerline-${prefix}-`));
+  madeDirs.push(dir);
+  return dir;
+}
+
+/** Removes the directories `tempDir` made (a test run otherwise leaves gigabytes of stores behind). */
+export function removeTempDirs(): void {
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
