@@ -2,14 +2,15 @@
  * The built dashboards, served under /dashboards behind one role (LEDGERLINE_DASHBOARDS_ROLE,
  * executive by default; admin always). It is a file tree, not an endpoint, so it is mounted beside
  * the route table rather than in it, with the same guard (keys, the loopback rule of
- * LEDGERLINE_API_AUTH=auto, role check). A page pulls tens of scripts and query results at once:
+ * LEDGERLINE_API_AUTH=auto, role check); keys limited to companies or warehouses are refused. A page pulls tens of scripts and query results at once:
  * its own rate limiter allows that burst without loosening the API's.
  */
 import { existsSync } from 'node:fs';
 import express, { type RequestHandler } from 'express';
 import { HttpError } from './http-error.js';
 import type { Role, Route } from './routes.js';
-import { guard, RateLimiter, type GuardOptions } from './security.js';
+import { describeScope, dataScope } from './scope.js';
+import { guard, principalOf, RateLimiter, type GuardOptions } from './security.js';
 import { dashboardsProject, dashboardsSite, INSTALL_HINT } from './dashboards-build.js';
 
 export const DASHBOARDS_PATH = '/dashboards';
@@ -49,6 +50,12 @@ export function dashboardsHandlers(site: string, role: Role, guardOptions: Omit<
       next();
     },
     guard(route, { ...guardOptions, limiter }),
+    (_req, res, next) => {
+      // The pages are built in advance from every company's data: nothing in them can be held to a scope.
+      const scope = dataScope(principalOf(res));
+      if (scope) return next(new HttpError(403, `this API key is limited to ${describeScope(scope)}, and the dashboards show every company and warehouse: open them with a key without limits`));
+      next();
+    },
     files,
     (req, _res, next) => {
       if (!existsSync(site)) {

@@ -68,7 +68,7 @@ export class ApiKeys {
   ) {}
 
   /**
-   * A new key for `role`, limited to `scope` (companies and/or warehouses; none: everything); `key`
+   * A new key for `role`, limited to `scope` (companies, and warehouses within them; none: everything); `key`
    * is the only copy of the secret there will ever be.
    */
   async create(role: string, name: string, createdBy: string, scope: { companies?: readonly string[]; warehouses?: readonly string[] } = {}): Promise<{ key: string; record: ApiKeyRecord }> {
@@ -84,6 +84,11 @@ export class ApiKeys {
     const warehouses = list('warehouses', scope.warehouses);
     // A key that manages keys could create itself an unlimited one: limits are for data keys.
     if (role === 'admin' && (companies.length || warehouses.length)) throw new ApiKeyError('an admin key cannot be limited to companies or warehouses (it can create keys for any); limit the data roles instead');
+    // Warehouse codes are unique per company only (Odoo names every company's first warehouse WH):
+    // alone, a warehouse would open that code in every company.
+    if (warehouses.length && !companies.length) {
+      throw new ApiKeyError(`a key limited to warehouses (${warehouses.join(', ')}) must name their companies too: warehouse codes repeat across companies (every Odoo company's first warehouse is WH)`);
+    }
     const id = `llk_${randomBytes(6).toString('hex')}`;
     const key = `${id}_${randomBytes(32).toString('base64url')}`;
     const stored: StoredKey = {

@@ -63,6 +63,10 @@ describe('API keys limited to companies and warehouses', () => {
     expect(refused.status).toBe(400);
     expect((await refused.json()).error).toMatch(/admin key cannot be limited/);
     expect((await post({ role: 'buyer', name: 'x', warehouses: [''] })).status).toBe(400);
+    // A warehouse code alone would name it in every company.
+    const warehouseOnly = await post({ role: 'buyer', name: 'WH buyer', warehouses: ['WH1'] });
+    expect(warehouseOnly.status).toBe(400);
+    expect((await warehouseOnly.json()).error).toMatch(/must name their companies too/);
     const listed = (await get(admin, '/api/v1/keys')).body.keys as Array<{ name: string; companies: string[] }>;
     expect(listed.find((k) => k.name === 'WH2 manager')!.companies).toEqual(['c1']);
     expect(listed.find((k) => k.name === 'admin')!.companies).toEqual([]);
@@ -90,7 +94,7 @@ describe('API keys limited to companies and warehouses', () => {
     const { key: all } = await keys.create('executive', 'all kpis', 'test');
     const { key: c1 } = await keys.create('executive', 'c1', 'test', { companies: ['c1'] });
     const { key: beta } = await keys.create('executive', 'beta kpis', 'test', { companies: ['beta'] });
-    const { key: wh2 } = await keys.create('executive', 'WH2 kpis', 'test', { warehouses: ['WH2'] });
+    const { key: wh2 } = await keys.create('executive', 'WH2 kpis', 'test', { companies: ['c1'], warehouses: ['WH2'] });
     const byCompany = (await get(all, '/api/v1/kpis/otif_line?grain=week')).body.rows!;
     expect(byCompany.length).toBeGreaterThan(0);
     expect((await get(c1, '/api/v1/kpis/otif_line?grain=week')).body.rows).toEqual(byCompany);
@@ -108,7 +112,7 @@ describe('API keys limited to companies and warehouses', () => {
   it('alerts: listed and acted on only within the scope; one outside it is 404', async () => {
     const inside = await writeTestAlert(store, { owner_role: 'buyer', warehouse: 'WH2', sku: 'SKU-S1' });
     const other = await writeTestAlert(store, { owner_role: 'buyer', warehouse: 'WH1', sku: 'SKU-S1' });
-    const { key: buyer } = await keys.create('buyer', 'WH2 buyer', 'test', { warehouses: ['WH2'] });
+    const { key: buyer } = await keys.create('buyer', 'WH2 buyer', 'test', { companies: ['acme'], warehouses: ['WH2'] });
     const { key: exec } = await keys.create('executive', 'beta exec', 'test', { companies: ['beta'] });
     const listed = async (key: string, q = '') => {
       // The list follows the store within a poll; wait for the alerts written above.
@@ -151,6 +155,16 @@ describe('API keys limited to companies and warehouses', () => {
     const mine = (await get(c1, '/api/v1/anomalies?limit=100000')).body.rows!;
     expect(mine.length).toBeGreaterThan(0);
     expect(mine.every((r) => r.company === 'c1')).toBe(true);
+  });
+
+  it('dashboards: refused to a limited key (built from every company), open to a key without limits', async () => {
+    const { key: limited } = await keys.create('executive', 'c1 dashboards', 'test', { companies: ['c1'] });
+    const { key: all } = await keys.create('executive', 'all dashboards', 'test');
+    const refused = await fetch(`${base}/dashboards/`, { headers: { Authorization: `Bearer ${limited}` } });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/limited to companies c1, and the dashboards show every company/);
+    // Built or not (404 then), the site is not refused to an unlimited key.
+    expect([200, 404]).toContain((await fetch(`${base}/dashboards/`, { headers: { Authorization: `Bearer ${all}` } })).status);
   });
 
   it('closes a route the scoping does not know to a limited key (and leaves it open to others)', async () => {
