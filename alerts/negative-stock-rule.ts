@@ -16,7 +16,7 @@ export const NEGATIVE_STOCK_RULE: AlertRule = {
   documentRule: false,
   async evaluate({ store, streamTime }) {
     if (streamTime === undefined) return undefined;
-    const rows = (await queryLedger(store)).filter((r) => r.on_hand < 0 || r.available < 0);
+    const rows = await queryLedger(store, { negativeOnly: true });
     return rows.map((r): Condition => {
       const onHand = r.on_hand < 0;
       return {

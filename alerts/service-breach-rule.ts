@@ -47,7 +47,9 @@ function serviceBreachRule(kind: AlertKind, kpi: KpiDefinition, target: Threshol
       const byWarehouse = new Map<string, WindowRow[]>();
       for (const r of rows) {
         const k = `${r.company}/${r.warehouse}`;
-        byWarehouse.set(k, [...(byWarehouse.get(k) ?? []), r]);
+        const skus = byWarehouse.get(k);
+        if (skus) skus.push(r);
+        else byWarehouse.set(k, [r]);
       }
       const conditions: Condition[] = [];
       for (const [key, skus] of byWarehouse) {

@@ -63,7 +63,9 @@ export const STOCK_DRIFT_RULE: AlertRule = {
     const cells = new Map<string, CountRow[]>();
     for (const r of rows) {
       const k = `${r.company}/${r.sku}@${r.location}`;
-      cells.set(k, [...(cells.get(k) ?? []), r]);
+      const counts = cells.get(k);
+      if (counts) counts.push(r);
+      else cells.set(k, [r]);
     }
     const conditions: Condition[] = [];
     for (const [key, counts] of cells) {

@@ -66,6 +66,10 @@ describe.each([1, 2, 3])('generator seed %i through the embedded pipeline', (see
         }
       }
 
+      // The negative-stock rule's query: exactly the positions below zero in the truth (none here; alerts/rules.test.ts has some).
+      const negative = [...truth].filter(([, t]) => t.on_hand < -1e-9 || t.available < -1e-9).map(([key]) => key);
+      expect([...byKey(await queryLedger(store, { negativeOnly: true })).keys()].sort()).toEqual(negative.sort());
+
       const quarantine = new Set(events.flatMap((e) => (e.type === 'location' && e.quarantine ? [e.location] : [])));
       const times = events.map((e) => e.occurred_at).sort();
       const mid = times[Math.floor(times.length / 2)]!;

@@ -22,6 +22,8 @@ export interface LedgerFilter {
   /** Only these companies / warehouses (an API key's scope); empty or omitted: all. */
   companies?: readonly string[];
   warehouses?: readonly string[];
+  /** Only positions with on hand or available below zero (the negative-stock alert rule). */
+  negativeOnly?: boolean;
   limit?: number;
 }
 
@@ -91,6 +93,7 @@ export async function queryLedger(store: Store, f: LedgerFilter = {}): Promise<L
     `SELECT ${BUCKETS}
      FROM (${positions}) AS p
      LEFT JOIN ${LOCATION_FLAGS} USING (company, location)
+     ${f.negativeOnly ? 'WHERE on_hand < 0 OR available < 0' : ''}
      ORDER BY company, sku, location ${limit}`,
     params,
   );
