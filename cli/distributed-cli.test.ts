@@ -23,12 +23,15 @@ describe.skipIf(!BROKERS)('ledgerline ingest / process / kpi on a real broker', 
     expect(summary.processed).toBeGreaterThanOrEqual(published.published); // more if a rebalance replayed some
 
     expect((await runCli(['run', '--once', '--input', ...DEMO, '--data-dir', join(dir, 'embedded')])).code).toBe(0);
-    for (const args of [['kpi', 'otif_line', '--by', 'warehouse', '--grain', 'week'], ['ledger', '--warehouse', 'WH2']]) {
+    // The dead letters are in the store too (the data-quality KPI and the dead-letter surge alert read them there).
+    const letters = ['sql', 'SELECT source_id, source_name, position, reason, raw_sha256 FROM dead_letters FINAL ORDER BY source_id, position'];
+    for (const args of [['kpi', 'otif_line', '--by', 'warehouse', '--grain', 'week'], ['ledger', '--warehouse', 'WH2'], letters]) {
       const distributed = await runCli(args, env);
       const embedded = await runCli([...args, '--data-dir', join(dir, 'embedded')]);
       expect(distributed.code, distributed.stderr).toBe(0);
       expect(distributed.stdout.length).toBeGreaterThan(100);
       expect(distributed.stdout).toEqual(embedded.stdout);
+      if (args === letters) expect(distributed.stdout.trim().split('\n')).toHaveLength(15);
     }
   }, 180_000);
 

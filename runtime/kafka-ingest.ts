@@ -23,7 +23,7 @@ const SOURCE_CHECKPOINT = (topic: string, id: string) => `kafka/${topic}/source/
 
 /**
  * The distributed mode's ingest: sources → validate → Kafka (events keyed by sku@warehouse; bad
- * records to the dead-letter topic) → source position in the store, in that order: a position is
+ * records to the dead-letter topic and the store's dead_letters table) → source position in the store, in that order: a position is
  * saved only once everything before it is acknowledged by every in-sync replica. After a crash the
  * source resumes from its last position and may publish some events again; processors apply each
  * version of a record once, so a repeat changes nothing.
@@ -50,6 +50,9 @@ export async function ingestToKafka(sources: readonly Source[], bus: Pick<KafkaB
       await Promise.all([
         bus.publish(records),
         bus.publishDeadLetters(decoded.deadLetters.map((d) => ({ source: d.source_name, position: d.position, reason: d.reason, raw: d.raw, rawBytes: d.raw_bytes, rawSha256: d.raw_sha256 }))),
+        // Also in the store, as the embedded mode keeps them: the data-quality KPI, the dead-letter
+        // surge alert and /metrics read the table (keyed by source and position: a repeat replaces).
+        decoded.deadLetters.length > 0 && store.insert('dead_letters', decoded.deadLetters),
       ]);
       summary.published += records.length;
       summary.dead_lettered += decoded.deadLetters.length;

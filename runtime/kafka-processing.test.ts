@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KafkaBus } from '../bus/kafka-bus.js';
+import { eventKeys } from '../events/keys.js';
+import { goodEvents } from '../fixtures/malformed.js';
 import { openInputs } from '../cli/inputs.js';
 import { writeDataset } from '../ingest/generator/write-dataset.js';
 import { results, testBrokers, until } from '../testing/distributed.js';
@@ -47,4 +49,41 @@ describe.skipIf(!BROKERS)('distributed mode on a real broker', () => {
       await bus.close();
     }
   }, 180_000);
+
+  it('stores what is no event at the topic in the dead_letters table too, before committing its offset', async () => {
+    const dir = tempDir('kafka-edge-dead-letters');
+    const config = testConfig();
+    const run = `edge-${process.pid}-${Date.now().toString(36)}`;
+    const bus = await KafkaBus.connect({ brokers: BROKERS!, clientId: 'ledgerline-test', topicPrefix: run, partitions: config.LEDGERLINE_BUS_PARTITIONS, replication: 1 });
+    try {
+      const [good, misplaced] = goodEvents(2);
+      const wrongKey = eventKeys(good!)[0]!.replace(/@.*$/, '@NOWHERE');
+      // Another producer than ingest wrote these: not JSON, not an event, an event under another key.
+      await bus.publish([
+        { key: eventKeys(good!)[0]!, value: JSON.stringify(good) },
+        { key: 'SKU-1@WH1', value: '{"truncated": ' },
+        { key: 'SKU-1@WH1', value: JSON.stringify({ type: 'no_such_type' }) },
+        { key: wrongKey, value: JSON.stringify(misplaced) },
+      ]);
+      const letters = await withStore(join(dir, 'data'), async (store) => {
+        const member = new KafkaProcessing(store, bus, jobProcessors, config.LEDGERLINE_COMMIT_MS);
+        await member.start(`${run}-processors`);
+        try {
+          await until('the group to commit every record', async () => (await bus.lag(`${run}-processors`)) === 0);
+        } finally {
+          await member.stop();
+        }
+        expect(member.summary.dead_lettered).toBe(3);
+        return store.query<{ source_id: string; reason: string }>('SELECT source_id, reason FROM dead_letters FINAL ORDER BY reason');
+      });
+      expect(letters).toHaveLength(3);
+      const reasons = letters.map((l) => l.reason).join('\n');
+      expect(reasons).toMatch(/not JSON/);
+      expect(reasons).toMatch(/no_such_type/);
+      expect(reasons).toMatch(/key ".*@NOWHERE" on partition \d+ is not where this event belongs/);
+      expect(new Set(letters.map((l) => l.source_id.replace(/\/\d+$/, '')))).toEqual(new Set([bus.eventsTopic]));
+    } finally {
+      await bus.close();
+    }
+  }, 120_000);
 });

@@ -156,6 +156,8 @@ export class KafkaProcessing {
       streamTime.see(result.event.occurred_at);
     }
     await this.bus.publishDeadLetters(bad);
+    // Stored with the outputs, before the offsets that cover them are committed.
+    for (const d of bad) this.pending.emit('dead_letters', { source_id: d.source, source_name: d.source, position: d.position, reason: d.reason, raw: d.raw, raw_bytes: d.rawBytes, raw_sha256: d.rawSha256, received_at: ingestedAt });
     this.summary.dead_lettered += bad.length;
     this.summary.processed += records.length;
     this.uncommitted.set(partition, records.at(-1)!.offset);
