@@ -1,7 +1,7 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, KafkaJSNonRetriableError, KafkaJSProtocolError, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BusRecord } from './bus.js';
-import { KafkaBus, type KafkaBusOptions, type KafkaSubscription } from './kafka-bus.js';
+import { groupMoved, KafkaBus, type KafkaBusOptions, type KafkaSubscription } from './kafka-bus.js';
 import { partitionOf } from './partitioner.js';
 import { testBrokers, until } from '../testing/distributed.js';
 
@@ -15,6 +15,20 @@ const options = (over: Partial<KafkaBusOptions> = {}): KafkaBusOptions => ({
   partitions: 4,
   replication: 1,
   ...over,
+});
+
+describe('a commit refused because the group moved on', () => {
+  it('is told from other failures also when kafkajs wraps the broker error after its retries', () => {
+    const rebalancing = new KafkaJSProtocolError({ type: 'REBALANCE_IN_PROGRESS', code: 27, retriable: false, message: 'The group is rebalancing' } as never);
+    expect(groupMoved(rebalancing)).toBe(true);
+    // What consumer.commitOffsets throws: the retrier's error, the broker's as its cause (as kafkajs's
+    // retry/index.js builds it; its typings leave the options out).
+    const wrapped = (e: Error) => new (KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error)(e, { cause: e });
+    expect(groupMoved(wrapped(rebalancing))).toBe(true);
+    const down = new KafkaJSProtocolError({ type: 'COORDINATOR_NOT_AVAILABLE', code: 15, retriable: true, message: 'down' } as never);
+    expect(groupMoved(wrapped(down))).toBe(false);
+    expect(groupMoved(new Error('socket hang up'))).toBe(false);
+  });
 });
 
 describe.skipIf(!BROKERS)('Kafka bus on a real broker', () => {

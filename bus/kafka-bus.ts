@@ -10,6 +10,8 @@ export interface KafkaBusOptions {
   /** Partitions of the events topic (created with them; an existing topic must have them). */
   partitions: number;
   replication: number;
+  /** How long the group waits for a member to rejoin a rebalance (it restores state first), ms; default 5 min. */
+  rebalanceTimeoutMs?: number;
 }
 
 /** A record to publish: its key (sku@warehouse) and the event's JSON. */
@@ -45,6 +47,14 @@ export interface SubscriptionHandlers {
 const HEARTBEAT_MS = 3_000;
 /** Commit refusals that mean the group moved on (a rebalance): the partitions' next owner replays from the last commit. */
 const GROUP_MOVED = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+
+/** Whether a commit failed because the group moved on; kafkajs's retrier wraps the broker's error (as `cause`). */
+export function groupMoved(e: unknown): boolean {
+  for (let err = e as { type?: string; cause?: unknown } | undefined, depth = 0; err && depth < 5; err = err.cause as typeof err, depth++) {
+    if (GROUP_MOVED.has(err.type ?? '')) return true;
+  }
+  return false;
+}
 
 export class KafkaBusError extends Error {
   override name = 'KafkaBusError';
@@ -83,6 +93,7 @@ export class KafkaBus {
     private readonly admin: Admin,
     readonly partitions: number,
     prefix: string,
+    private readonly rebalanceTimeoutMs: number,
   ) {
     this.eventsTopic = `${prefix}.events`;
     this.deadLetterTopic = `${prefix}.events.dlq`;
@@ -97,7 +108,7 @@ export class KafkaBus {
     } catch (e) {
       throw new KafkaBusError(`cannot reach Kafka at ${options.brokers.join(',')}: ${(e as Error).message} — is the broker up and LEDGERLINE_KAFKA_BROKERS right?`, { cause: e });
     }
-    const bus = new KafkaBus(kafka, admin, options.partitions, options.topicPrefix);
+    const bus = new KafkaBus(kafka, admin, options.partitions, options.topicPrefix, options.rebalanceTimeoutMs ?? 300_000);
     try {
       await bus.ensureTopics(options.replication);
     } catch (e) {
@@ -188,7 +199,7 @@ export class KafkaBus {
    * partitions whose records are handled and whose outputs are stored.
    */
   async subscribe(groupId: string, handlers: SubscriptionHandlers): Promise<KafkaSubscription> {
-    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: HEARTBEAT_MS, rebalanceTimeout: 60_000 });
+    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: HEARTBEAT_MS, rebalanceTimeout: this.rebalanceTimeoutMs });
     this.consumers.add(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [this.eventsTopic], fromBeginning: true });
@@ -293,7 +304,7 @@ export class KafkaSubscription {
       await this.consumer.commitOffsets([...offsets].map(([partition, offset]) => ({ topic: this.topic, partition, offset: String(offset) })));
       return true;
     } catch (e) {
-      if (GROUP_MOVED.has((e as { type?: string }).type ?? '')) return false;
+      if (groupMoved(e)) return false;
       throw e;
     }
   }

@@ -9,5 +9,6 @@ export function openKafkaBus(config: Config): Promise<KafkaBus> {
     topicPrefix: config.LEDGERLINE_KAFKA_TOPIC_PREFIX,
     partitions: config.LEDGERLINE_BUS_PARTITIONS,
     replication: config.LEDGERLINE_KAFKA_REPLICATION,
+    rebalanceTimeoutMs: config.LEDGERLINE_KAFKA_REBALANCE_SECONDS * 1000,
   });
 }

@@ -19,7 +19,7 @@ export async function streamTime(checkpoints: Checkpoints): Promise<string | und
  * after what they cover is durable; the latest write per name wins.
  */
 export class Checkpoints {
-  private seq = Date.now() * 1000;
+  private seq = 0;
 
   constructor(private readonly store: Store) {}
 
@@ -37,8 +37,14 @@ export class Checkpoints {
   }
 
   async set(values: ReadonlyMap<string, string>): Promise<void> {
-    const updated_at = new Date().toISOString();
-    const rows = [...values].map(([name, value]) => ({ name, value, seq: ++this.seq, updated_at }));
+    const now = Date.now();
+    const updated_at = new Date(now).toISOString();
+    // The version of a write is its time (µs, kept increasing within a process), taken at each write:
+    // taken once per process, a long-running process (a Kafka member given a partition another one
+    // wrote since) would write below the other's stale values and never be read. Across hosts the
+    // clocks must agree to within the time between two owners' writes.
+    this.seq = Math.max(this.seq + 1, now * 1000);
+    const rows = [...values].map(([name, value]) => ({ name, value, seq: this.seq++, updated_at }));
     await this.store.insert('checkpoints', rows);
   }
 }
