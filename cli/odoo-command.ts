@@ -2,13 +2,16 @@ import { parseArgs } from 'node:util';
 import { OdooWebhookReceiver } from '../api/odoo-webhook-route.js';
 import { ConfigError, type Config } from '../config/config.js';
 import { loadOdooConfig, OdooConfigError } from '../ingest/odoo/odoo-config.js';
-import { OdooError } from '../ingest/odoo/odoo-errors.js';
+import { OdooError, OdooTransientError } from '../ingest/odoo/odoo-errors.js';
 import { OdooPollLoop } from '../ingest/odoo/odoo-poll-loop.js';
 import { EventLogRecords } from '../ingest/odoo/odoo-reconcile.js';
 import { OdooSource } from '../ingest/odoo/odoo-source.js';
 import { UsageError } from './errors.js';
 import { openStore, requireEmbedded } from './open-store.js';
 import { portFlag, serveApi } from './serve-api.js';
+
+/** Exit code of `--once` when Odoo or the network failed passingly: sysexits' EX_TEMPFAIL, "try again later". */
+export const EXIT_TRY_AGAIN = 75;
 
 /**
  * `ledgerline odoo --config odoo.json`: follows an Odoo database into the embedded store — polls
@@ -52,6 +55,11 @@ export async function odooCommand(argv: string[], config: Config): Promise<numbe
       });
       return 0;
     } catch (e) {
+      // Nothing to fix, only to wait for (following, the loop retries these itself): the next run resumes from the saved cursor.
+      if (e instanceof OdooTransientError) {
+        process.stderr.write(`ledgerline: Odoo ${odoo.url} (database ${odoo.db}) failed passingly: ${e.message}; nothing was lost, run again later (exit ${EXIT_TRY_AGAIN})\n`);
+        return EXIT_TRY_AGAIN;
+      }
       // What Odoo refused, and what to do about it, without a stack trace.
       if (e instanceof OdooError) throw new ConfigError(`Odoo ${odoo.url} (database ${odoo.db}): ${e.message}`);
       throw e;

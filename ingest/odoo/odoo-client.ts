@@ -108,7 +108,7 @@ export class OdooClient {
     return this.call<T[]>(model, 'search_read', kwargs);
   }
 
-  async search(model: string, kwargs: { domain: unknown[]; context?: Record<string, unknown>; order?: string }): Promise<number[]> {
+  async search(model: string, kwargs: { domain: unknown[]; context?: Record<string, unknown>; order?: string; limit?: number; offset?: number }): Promise<number[]> {
     return this.call<number[]>(model, 'search', kwargs);
   }
 

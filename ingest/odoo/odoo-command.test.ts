@@ -83,4 +83,19 @@ describe('ledgerline odoo, as a new user runs it', () => {
     expect(refused.stderr).toMatch(/refused the login .* API key/);
     expect(refused.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('--once while Odoo is unreachable: exit 75 (try again later) with what failed, not a config error', async () => {
+    const down = new OdooDouble({ version: 17 });
+    await down.start();
+    const url = down.url;
+    await down.stop();
+    const dir = tempDir('odoo-cli-down');
+    const configPath = join(dir, 'odoo.json');
+    writeFileSync(configPath, JSON.stringify({ url, db: 'acme', login: 'bot@acme.example', api_key_env: 'ODOO_API_KEY', max_attempts: 1 }));
+    const r = await runCli(['odoo', '--config', configPath, '--once', '--data-dir', join(dir, 'data')], { ODOO_API_KEY: 'any-key' });
+    expect(r.code).toBe(75);
+    expect(r.stderr).toMatch(/could not reach Odoo at .*run again later/);
+    expect(r.stderr).not.toMatch(/config/i);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
 });

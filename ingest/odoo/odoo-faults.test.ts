@@ -1,11 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { OdooDouble } from '../../fixtures/odoo/odoo-double.js';
-import { OdooScenario } from '../../fixtures/odoo/odoo-scenario.js';
+import { OdooProcurement } from '../../fixtures/odoo/odoo-procurement.js';
+import { odooDate, OdooScenario } from '../../fixtures/odoo/odoo-scenario.js';
 import { doubleConfig, expectedRows, ledgerOf, poll, testSource } from '../../fixtures/odoo/odoo-testing.js';
 import { tempDir, withStore } from '../../testing/harness.js';
 import { OdooClient } from './odoo-client.js';
 import { OdooAuthError, OdooFieldError, OdooModelMissingError } from './odoo-errors.js';
+import { EventLogRecords } from './odoo-reconcile.js';
+import { OdooSource } from './odoo-source.js';
 
 const doubles: OdooDouble[] = [];
 afterEach(async () => {
@@ -167,6 +170,158 @@ describe('bad input', () => {
       now += 61 * 60_000;
       const again = await poll(store, source);
       expect(again.events_logged).toBe(0);
+    });
+  });
+});
+
+describe.each([17, 19] as const)('Odoo %i: reference data created while the poller runs', (version) => {
+  it('a new warehouse, unit and operation type are read by id when a record refers to them: no dead letter; a unit that does not exist still is one', async () => {
+    const { double, scenario } = await world(version, 40);
+    const business = new OdooProcurement(scenario, 5);
+    business.procure(20);
+    business.publish(double);
+    await withStore(join(tempDir(`odoo-new-refs-${version}`), 'data'), async (store) => {
+      const source = testSource(store, doubleConfig(double));
+      expect((await poll(store, source)).dead_lettered).toBe(0);
+
+      // In Odoo, meanwhile: a third warehouse with its stock location and receipt type, a unit "Pack of 6".
+      scenario.products.set(60, { id: 60, code: 'SKU-060', uom: 3, active: true, company: undefined, storable: true, write_date: scenario.tick(1) });
+      const received = scenario.addMove({ product: 60, qty: 2, uom: 3, from: 1, to: 9, company: 1, state: 'done', reserved: 0 });
+      const inPacks = scenario.addMove({ product: 1, qty: 3, uom: 3, from: 1, to: 4, company: 1, state: 'done', reserved: 0 });
+      const unknownUnit = scenario.addMove({ product: 1, qty: 3, uom: 77, from: 1, to: 4, company: 1, state: 'done', reserved: 0 });
+      const order = business.newOrder(1, 11, true, 1, 4);
+      const at = scenario.tick(1);
+      business.saleOrders.set(900, { id: 900, company: 1, state: 'sale', date_order: at, commitment_date: false, expected_date: at, write_date: at });
+      scenario.saleLines.set(9900, {
+        id: 9900,
+        order_id: [900, 'S00900'],
+        product_id: [1, 'Product 1'],
+        product_uom_qty: 1,
+        uom: [3, 'Pack of 6'],
+        price_unit: 30,
+        state: 'sale',
+        create_date: at,
+        order_partner_id: [10, 'Customer One'],
+        company_id: [1, 'Acme Corp'],
+        warehouse_id: [3, 'Third'],
+        write_date: at,
+      });
+      scenario.publish(double);
+      business.publish(double);
+      const created = '2025-06-01 00:00:00';
+      double.data.get('stock.warehouse')!.push({ id: 3, code: 'W3', name: 'Third', company_id: [1, 'Acme Corp'], active: true, write_date: created });
+      double.data.get('uom.uom')!.push(
+        version < 19
+          ? { id: 3, name: 'Pack of 6', active: true, factor: 1 / 6, write_date: created }
+          : { id: 3, name: 'Pack of 6', active: true, relative_factor: 6, relative_uom_id: [1, 'Units'], factor: 6, write_date: created },
+      );
+      double.data.get('stock.picking.type')!.push({ id: 4, name: 'Receipts', code: 'incoming', warehouse_id: [3, 'Third'], company_id: [1, 'Acme Corp'], active: true, write_date: created });
+      double.data.get('stock.location')!.push({ id: 9, name: 'Stock', complete_name: 'W3/Stock', usage: 'internal', warehouse_id: [3, 'Third'], company_id: [1, 'Acme Corp'], active: true, write_date: odooDate(scenario.clock) });
+
+      const summary = await poll(store, source);
+      const dead = await store.query<{ reason: string }>("SELECT reason FROM dead_letters FINAL WHERE source_id = 'odoo:odoo-test'");
+      expect(dead.map((d) => d.reason)).toEqual([expect.stringMatching(new RegExp(`^stock\\.move:${unknownUnit.id}: unknown unit of measure`))]);
+      expect(summary.dead_lettered).toBe(1);
+      const latest = async (type: string, recordId: string) => {
+        const rows = await store.query<{ payload: string }>(`SELECT payload FROM events WHERE type = '${type}' AND JSONExtractString(payload, 'record_id') = '${recordId}'`);
+        expect(rows.length).toBeGreaterThan(0);
+        return JSON.parse(rows[rows.length - 1]!.payload) as Record<string, unknown>;
+      };
+      expect(await latest('location', 'stock.location:9')).toMatchObject({ location: 'W3/Stock', warehouse: 'W3' });
+      expect(await latest('stock_move', `stock.move:${received.id}`)).toMatchObject({ sku: 'SKU-060', qty: 2, to_location: 'W3/Stock', to_warehouse: 'W3' });
+      expect(await latest('stock_move', `stock.move:${inPacks.id}`)).toMatchObject({ sku: 'SKU-001', qty: 18 });
+      const orderLine = [...business.lines.values()].find((l) => l.order === order.id)!;
+      expect(await latest('purchase_order_line', `purchase.order.line:${orderLine.id}`)).toMatchObject({ warehouse: 'W3' });
+      expect(await latest('sales_order_line', 'sale.order.line:9900')).toMatchObject({ warehouse: 'W3', qty_ordered: 6, unit_price: 5 });
+    });
+  });
+});
+
+describe('the deletion check', () => {
+  it('searches the ids page by page: a search of every id at once would outlast the worker time limit', async () => {
+    const { double, scenario } = await world(17, 400);
+    expect(scenario.moves.size).toBeGreaterThan(300);
+    // Odoo kills a worker that answers more than 150 ids; page_size 7 → 140 ids per search.
+    double.workerLimit('stock.move', 'search', 150);
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    await withStore(join(tempDir('odoo-reconcile-pages'), 'data'), async (store) => {
+      const source = testSource(store, doubleConfig(double, { reconcile_minutes: 60 }), () => now);
+      await poll(store, source);
+      const open = [...scenario.moves.values()].find((m) => m.state === 'assigned' && m.reserved > 0)!;
+      scenario.moves.delete(open.id);
+      scenario.publish(double);
+      now += 61 * 60_000;
+      const searches = double.calls.filter(([model, method]) => model === 'stock.move' && method === 'search').length;
+      await poll(store, source);
+      expect(source.stats.failedReconciliations).toBe(0);
+      expect(source.stats.tombstones).toBe(1);
+      expect(double.calls.filter(([model, method]) => model === 'stock.move' && method === 'search').length - searches).toBe(Math.ceil(scenario.moves.size / 140));
+    });
+  });
+
+  it('failing (Odoo overloaded) does not fail the poll: what it read is kept, the failure is logged, the check runs again at the next reconcile time', async () => {
+    const { double, scenario } = await world(17, 120);
+    double.workerLimit('stock.move', 'search', 0);
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    await withStore(join(tempDir('odoo-reconcile-fails'), 'data'), async (store) => {
+      const notes: string[] = [];
+      const source = new OdooSource({ config: doubleConfig(double, { reconcile_minutes: 60 }), logged: new EventLogRecords(store), now: () => now, log: (l) => notes.push(l), client: { sleep: async () => {} } });
+      const first = await poll(store, source);
+      expect(first.events_logged).toBeGreaterThan(100);
+      expect(source.stats.failedReconciliations).toBe(1);
+      expect(notes.join('\n')).toMatch(/deletion check of stock\.move failed, tried again in 60 min .*could not reach Odoo/);
+      expect(await ledgerOf(store)).toEqual(expectedRows(scenario.expectedLedger()));
+      // Not before the next reconcile time: a check failing under load is not repeated every poll.
+      const searches = () => double.calls.filter(([model, method]) => model === 'stock.move' && method === 'search').length;
+      const tried = searches();
+      now += 60_000;
+      expect((await poll(store, source)).events_logged).toBe(0);
+      expect(searches()).toBe(tried);
+      // Odoo recovers; a move was deleted meanwhile.
+      double.workerLimit('stock.move', 'search', undefined);
+      const open = [...scenario.moves.values()].find((m) => m.state === 'assigned' && m.reserved > 0)!;
+      scenario.moves.delete(open.id);
+      scenario.publish(double);
+      now += 60 * 60_000;
+      await poll(store, source);
+      expect(source.stats.tombstones).toBe(1);
+      expect(source.stats.failedReconciliations).toBe(1);
+    });
+  });
+
+  it('a company no longer followed: its open reservations and order lines are left alone, not cancelled', async () => {
+    const { double, scenario } = await world(17, 60);
+    const business = new OdooProcurement(scenario, 6);
+    business.procure(40);
+    business.newOrder(2, 11, true, 3);
+    scenario.addMove({ product: 2, qty: 3, uom: 1, from: 7, to: 2, company: 2, state: 'assigned', reserved: 3 });
+    scenario.publish(double);
+    business.publish(double);
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    await withStore(join(tempDir('odoo-reconcile-companies'), 'data'), async (store) => {
+      await poll(store, testSource(store, doubleConfig(double, { reconcile_minutes: 60 }), () => now));
+      const betaEvents = async () => {
+        const [row] = await store.query<{ reservations: string; lines: string; all: string }>(
+          "SELECT toString(countIf(type = 'reservation')) AS reservations, toString(countIf(type = 'purchase_order_line')) AS lines, toString(count()) AS all FROM events WHERE JSONExtractString(payload, 'company') = 'beta'",
+        );
+        return { reservations: Number(row!.reservations), lines: Number(row!.lines), all: Number(row!.all) };
+      };
+      const before = await betaEvents();
+      expect(before.reservations).toBeGreaterThan(0);
+      expect(before.lines).toBeGreaterThan(0);
+
+      // Beta is dropped from "companies"; in Acme an open move is deleted.
+      const open = [...scenario.moves.values()].find((m) => m.company === 1 && m.state === 'assigned' && m.reserved > 0)!;
+      scenario.moves.delete(open.id);
+      scenario.publish(double);
+      business.publish(double);
+      now += 61 * 60_000;
+      const acmeOnly = testSource(store, doubleConfig(double, { reconcile_minutes: 60, companies: { '1': 'acme' } }), () => now);
+      const summary = await poll(store, acmeOnly);
+      expect(acmeOnly.stats.tombstones).toBe(1);
+      expect(summary.dead_lettered).toBe(0);
+      // Not a cancellation, not a released reservation, not a "done move gone" dead letter.
+      expect(await betaEvents()).toEqual(before);
     });
   });
 });

@@ -81,6 +81,23 @@ export const HEADER_OF: Partial<Record<PolledModel, { header: PolledModel; role:
   'account.move.line': { header: 'account.move', role: 'move' },
 };
 
+/**
+ * Role → lookup model, per model: the lookups read at start miss what was created since (a new
+ * warehouse, unit or operation type), so the poller reads the ids a page refers to and the lookups
+ * lack before mapping it (a unit's parent, an operation type's warehouse: the same, in turn).
+ */
+export const LOOKUP_REFERENCES: Partial<Record<OdooModel, ReadonlyArray<readonly [role: string, model: OdooModel]>>> = {
+  'stock.location': [['warehouse', 'stock.warehouse']],
+  'product.product': [['uom', 'uom.uom']],
+  'sale.order.line': [['uom', 'uom.uom'], ['warehouse', 'stock.warehouse']],
+  'purchase.order': [['picking_type', 'stock.picking.type']],
+  'purchase.order.line': [['uom', 'uom.uom']],
+  'stock.move': [['uom', 'uom.uom']],
+  'account.move.line': [['uom', 'uom.uom']],
+  'stock.picking.type': [['warehouse', 'stock.warehouse']],
+  'uom.uom': [['relative_uom', 'uom.uom']],
+};
+
 /** What a poll of the model reads, besides its company: vendor bills only, counts under way only. */
 export const MODEL_DOMAIN: Partial<Record<PolledModel, readonly unknown[]>> = {
   'account.move': [['move_type', 'in', ['in_invoice', 'in_refund']]],
@@ -145,6 +162,8 @@ export const FIELDS: Record<OdooModel, readonly FieldSpec[]> = {
     f('partner', 'order_partner_id'),
     f('company', 'company_id'),
     f('warehouse', 'warehouse_id', { optional: true }),
+    // line_section / line_note (18+ also line_subsection): layout lines without a product.
+    f('display_type', 'display_type', { optional: true }),
   ],
   'stock.move': [
     ...COMMON,

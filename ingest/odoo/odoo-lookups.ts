@@ -2,7 +2,8 @@
  * What a mapped record refers to and does not carry itself: a stock move names its product and
  * locations by id; the ledger needs the SKU, each location's usage and warehouse code, the unit
  * conversion. The poller fills this from the records it reads (lookup models in full at start,
- * then every polled record as it passes); a CDC consumer would fill it from its table snapshots.
+ * then every polled record as it passes, and by id what a record refers to that it lacks); a CDC
+ * consumer would fill it from its table snapshots.
  */
 import { m2oId, m2oName, odooInstant, odooMillis, type OdooRecord } from './odoo-values.js';
 import type { ResolvedFields } from './odoo-fields.js';

@@ -151,8 +151,13 @@ class Mapper {
   }
 
   salesLine(base: Base, id: number): MappingResult {
+    if (this.get('display_type')) return skip(`${this.ref}: a section or note line`);
     const company = this.company();
-    const product = this.product_(company.id, true);
+    const product = this.product_(company.id);
+    // A delivery charge, a down payment, a service: no move ever delivers it, so as a line it would
+    // fail OTIF and fill rate on every order that has one.
+    if (!product.storable) return skip(`${this.ref}: product ${product.sku} is not tracked in inventory`);
+    this.refuseArchived(product);
     const qty = this.quantity(this.get('qty'), 'product_uom_qty', product);
     const price = Number(this.get('price_unit') ?? 0);
     if (!(price >= 0)) throw new MappingProblem(`negative price_unit ${price}`);
@@ -221,8 +226,9 @@ class Mapper {
     if (order.companyId !== undefined && order.companyId !== company.id) {
       throw new MappingProblem(`company mismatch: order purchase.order:${orderId} belongs to company ${order.companyId}, the line to company ${company.id}`);
     }
-    const product = this.product_(company.id, true);
+    const product = this.product_(company.id);
     if (!product.storable) return skip(`${this.ref}: product ${product.sku} is not tracked in inventory`);
+    this.refuseArchived(product);
     const qty = this.quantity(this.get('qty'), 'product_qty', product);
     const price = Number(this.get('price_unit') ?? 0);
     if (!(price >= 0)) throw new MappingProblem(`negative price_unit ${price}`);
@@ -270,7 +276,7 @@ class Mapper {
     const company = this.company();
     const location = this.locationOf('location', 'location_id', company.id);
     if (location.usage !== 'internal' && location.usage !== 'transit') return skip(`${this.ref}: a ${location.usage} location is not counted`);
-    const product = this.product_(company.id, false);
+    const product = this.product_(company.id);
     if (!product.storable) return skip(`${this.ref}: product ${product.sku} is not tracked in inventory`);
     const counted = Number(this.get('inventory_quantity'));
     if (typeof this.get('inventory_quantity') !== 'number' || !Number.isFinite(counted)) throw new MappingProblem(`inventory_quantity ${JSON.stringify(this.get('inventory_quantity'))} is not a number`);
@@ -319,7 +325,7 @@ class Mapper {
     if (moveType === 'in_refund') return skip(`${this.ref}: a vendor refund line (vendor_bill_line cannot take a quantity back yet)`);
     const company = this.company();
     if (m2oId(this.get('product')) === undefined) return skip(`${this.ref}: a bill line without a product (not a stock purchase)`);
-    const product = this.product_(company.id, false);
+    const product = this.product_(company.id);
     if (!product.storable) return skip(`${this.ref}: product ${product.sku} is not tracked in inventory`);
     const qty = this.quantity(this.get('qty'), 'quantity', product);
     const price = Number(this.get('price_unit') ?? 0);
@@ -359,7 +365,7 @@ class Mapper {
     const result = String(this.get('quality_state'));
     if (result !== 'pass' && result !== 'fail') return skip(`${this.ref}: no result yet (quality_state ${result})`);
     const company = this.company();
-    const product = this.product_(company.id, false);
+    const product = this.product_(company.id);
     const pickingId = m2oId(this.get('picking'));
     if (pickingId === undefined) return skip(`${this.ref}: not a check on a transfer (no picking_id)`);
     const destination = this.ctx.lookups.pickingDestinations.get(pickingId);
@@ -398,7 +404,7 @@ class Mapper {
     const state = String(this.get('state'));
     const from = this.locationOf('location', 'location_id', company.id);
     const to = this.locationOf('location_dest', 'location_dest_id', company.id);
-    const product = this.product_(company.id, false);
+    const product = this.product_(company.id);
     if (!product.storable) return skip(`${this.ref}: product ${product.sku} is not tracked in inventory`);
     const saleLine = m2oId(this.get('sale_line'));
     const purchaseLine = m2oId(this.get('purchase_line'));
@@ -485,7 +491,12 @@ class Mapper {
     return { kind: 'events', events: companies.map((c) => ({ ...base, company: this.companyCode(c), record_id: `${this.ref}:${this.companyCode(c)}`, ...body })) };
   }
 
-  private product_(companyId: number, refuseArchived: boolean): ProductInfo {
+  /** An order line of an archived product: Odoo would not let one be ordered now, so a person should look. */
+  private refuseArchived(product: ProductInfo): void {
+    if (!product.active) throw new MappingProblem(`product ${product.sku} (product.product:${product.id}) is archived: unarchive it in Odoo or cancel the line`);
+  }
+
+  private product_(companyId: number): ProductInfo {
     const productId = m2oId(this.get('product'));
     if (productId === undefined) throw new MappingProblem('missing relation: product_id is empty');
     const product = this.ctx.lookups.products.get(productId);
@@ -493,7 +504,6 @@ class Mapper {
     if (product.companyId !== undefined && product.companyId !== companyId) {
       throw new MappingProblem(`company mismatch: product ${product.sku} belongs to company ${product.companyId}, the record to company ${companyId}`);
     }
-    if (refuseArchived && !product.active) throw new MappingProblem(`product ${product.sku} (product.product:${product.id}) is archived: unarchive it in Odoo or cancel the line`);
     return product;
   }
 

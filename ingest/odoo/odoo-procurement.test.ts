@@ -97,3 +97,53 @@ describe.each([
     });
   });
 });
+
+describe.each([16, 17, 18, 19] as const)('Odoo %i: sales order lines no move delivers', (version) => {
+  it('sections, notes, a delivery charge and a down payment are skipped, not sales lines and not dead letters; the product lines are kept', async () => {
+    const double = await startDouble(version);
+    const scenario = new OdooScenario(version, 6);
+    const business = new OdooProcurement(scenario, version);
+    scenario.operate(20);
+    // Services in 16–17 (type service), goods not tracked in 18–19 (is_storable false) as well.
+    scenario.products.set(40, { id: 40, code: 'DELIVERY', uom: 1, active: true, company: undefined, storable: false, write_date: scenario.tick(1) });
+    scenario.products.set(41, { id: 41, code: 'DOWNPAYMENT', uom: 1, active: true, company: undefined, storable: false, write_date: scenario.tick(1) });
+    // Archived since: no longer offered, but the old order still has it.
+    scenario.products.set(42, { id: 42, code: 'OLD-FEE', uom: 1, active: false, company: undefined, storable: false, write_date: scenario.tick(1) });
+    const now = scenario.tick(1);
+    business.saleOrders.set(1, { id: 1, company: 1, state: 'sale', date_order: now, commitment_date: false, expected_date: now, write_date: now });
+    const line = (id: number, product: number | false, extra: Record<string, unknown> = {}) =>
+      scenario.saleLines.set(id, {
+        id,
+        order_id: [1, 'S00001'],
+        product_id: product === false ? false : [product, `Product ${product}`],
+        product_uom_qty: product === false ? 0 : 2,
+        uom: product === false ? false : [1, 'Units'],
+        price_unit: product === false ? 0 : 9.5,
+        state: 'sale',
+        create_date: now,
+        order_partner_id: [10, 'Customer One'],
+        company_id: [1, 'Acme Corp'],
+        warehouse_id: [1, 'Acme Main'],
+        display_type: false,
+        write_date: now,
+        ...extra,
+      });
+    line(1, 1);
+    line(2, false, { display_type: 'line_section' });
+    line(3, false, { display_type: 'line_note' });
+    line(4, 40);
+    line(5, 41, { product_uom_qty: 1, price_unit: 100 });
+    line(6, 42);
+    line(7, 2);
+    scenario.publish(double);
+    business.publish(double);
+    await withStore(join(tempDir(`odoo-sale-skips-${version}`), 'data'), async (store) => {
+      const source = testSource(store, doubleConfig(double));
+      const summary = await poll(store, source);
+      expect(summary.dead_lettered).toBe(0);
+      const lines = await store.query<{ rid: string }>("SELECT DISTINCT JSONExtractString(payload, 'record_id') AS rid FROM events WHERE type = 'sales_order_line' ORDER BY rid");
+      expect(lines.map((l) => l.rid)).toEqual(['sale.order.line:1', 'sale.order.line:7']);
+      expect(source.stats.skipped).toBeGreaterThanOrEqual(5);
+    });
+  });
+});

@@ -23,6 +23,7 @@ import {
   HEADER_OF,
   LINES_OF,
   LOOKUP_MODELS,
+  LOOKUP_REFERENCES,
   MODEL_DOMAIN,
   POLLED_MODELS,
   PURCHASE_LOOKUP_MODELS,
@@ -53,6 +54,8 @@ export interface OdooPollStats {
   tombstones: number;
   polls: number;
   reconciliations: number;
+  /** Deletion checks of a model that failed (logged; tried again at the next reconcile time). */
+  failedReconciliations: number;
 }
 
 export interface OdooSourceOptions {
@@ -81,7 +84,7 @@ export class OdooSource implements Source {
   readonly name: string;
   readonly client: OdooClient;
   readonly lookups: OdooLookups;
-  readonly stats: OdooPollStats = { records: 0, events: 0, skipped: 0, dead: 0, tombstones: 0, polls: 0, reconciliations: 0 };
+  readonly stats: OdooPollStats = { records: 0, events: 0, skipped: 0, dead: 0, tombstones: 0, polls: 0, reconciliations: 0, failedReconciliations: 0 };
   /** Set once the server is known (version, fields, lookups). */
   private setup: Promise<void> | undefined;
   private version: OdooMajor = 17;
@@ -135,6 +138,11 @@ export class OdooSource implements Source {
     return this.version;
   }
 
+  /** How long a saved record waits before a poll takes it (the poll loop times webhook polls by it). */
+  get settleSeconds(): number {
+    return this.o.config.settle_seconds;
+  }
+
   async *batches(resumeFrom?: string): AsyncIterable<SourceBatch> {
     await (this.setup ??= this.connect().catch((e: unknown) => {
       this.setup = undefined;
@@ -160,6 +168,7 @@ export class OdooSource implements Source {
     const every = this.o.config.reconcile_minutes * 60_000;
     if (this.o.logged && every > 0 && this.now() - (position.reconciled_at ?? 0) >= every) {
       const records = await this.reconcile();
+      // Also after a failure: a check that fails under load is not repeated every poll.
       position.reconciled_at = this.now();
       yield { records, resumeFrom: resume(), progress: { done } };
     } else if (done === 0) {
@@ -301,6 +310,18 @@ export class OdooSource implements Source {
       await this.readById('purchase.order', orders);
     }
     if (model === 'quality.check') await this.readById('stock.picking', ids('picking'));
+    await this.readLookupReferences(model, page);
+  }
+
+  /** The warehouses, units and operation types `records` refer to that the lookups lack (created since they were read). */
+  private async readLookupReferences(model: OdooModel, records: OdooRecord[]): Promise<void> {
+    const fields = this.fields.get(model);
+    if (!fields || !records.length) return;
+    for (const [role, target] of LOOKUP_REFERENCES[model] ?? []) {
+      const name = fields.get(role);
+      if (!name) continue;
+      await this.readById(target, records.map((r) => m2oId(r[name])).filter((id): id is number => id !== undefined));
+    }
   }
 
   /** Reads the records of `model` with these ids that the lookups do not hold yet, into the lookups. */
@@ -317,6 +338,7 @@ export class OdooSource implements Source {
         context: this.context(),
       });
       for (const r of page) this.lookups.learn(model, r, fields);
+      await this.readLookupReferences(model, page);
     }
   }
 
@@ -372,34 +394,74 @@ export class OdooSource implements Source {
     }
   }
 
-  /** Ids in Odoo vs ids logged, per model with deletions that matter; tombstones for the gone ones. */
+  /**
+   * Ids in Odoo vs ids logged, per model with deletions that matter; tombstones for the gone ones.
+   * A model whose check fails is logged and left to the next reconcile time: the records this poll
+   * read must still become durable (a failing poll would read them again, and fail again, forever).
+   */
   private async reconcile(): Promise<SourceRecord[]> {
     this.stats.reconciliations++;
     const records: SourceRecord[] = [];
     for (const model of this.models) {
       if (!TOMBSTONE_TYPES[model]) continue;
-      const logged = await this.o.logged!.latest(this.id, this.o.config.source, model);
-      if (!logged.size) continue;
-      const present = new Set(await this.client.search(model, { domain: this.companyDomain(model), context: this.context() }));
-      for (const [id, latest] of logged) {
-        if (present.has(id)) continue;
-        const tombstone = tombstoneFor(latest);
-        if (!tombstone) continue;
-        const at = `${model}:${id}@deleted`;
-        if (tombstone.kind === 'dead') {
-          this.stats.dead++;
-          const raw = JSON.stringify(tombstone.record);
-          records.push({ position: positionOf(at), raw, rawBytes: Buffer.byteLength(raw), error: tombstone.reason });
-        } else {
-          this.stats.tombstones++;
-          const raw = JSON.stringify({ _model: model, id, _deleted: true });
-          records.push({ position: positionOf(`${at}#${tombstone.event.type}`), raw, rawBytes: Buffer.byteLength(raw), value: tombstone.event });
-        }
+      try {
+        records.push(...(await this.reconcileModel(model)));
+      } catch (e) {
+        this.stats.failedReconciliations++;
+        this.log(
+          `ledgerline odoo: the deletion check of ${model} failed, tried again in ${this.o.config.reconcile_minutes} min (records read meanwhile are kept): ${(e as Error).message}`,
+        );
       }
     }
     return records;
   }
+
+  private async reconcileModel(model: PolledModel): Promise<SourceRecord[]> {
+    // Only records of the companies followed now: Odoo is asked for no other, so a company dropped
+    // from "companies" would otherwise look deleted, line by line.
+    const followed = new Set(this.companyIds.map((id) => this.lookups.company(id)));
+    const logged = [...(await this.o.logged!.latest(this.id, this.o.config.source, model))].filter(([, latest]) => followed.has(latest.company as string));
+    if (!logged.length) return [];
+    const present = await this.presentIds(model);
+    const records: SourceRecord[] = [];
+    for (const [id, latest] of logged) {
+      if (present.has(id)) continue;
+      const tombstone = tombstoneFor(latest);
+      if (!tombstone) continue;
+      const at = `${model}:${id}@deleted`;
+      if (tombstone.kind === 'dead') {
+        this.stats.dead++;
+        const raw = JSON.stringify(tombstone.record);
+        records.push({ position: positionOf(at), raw, rawBytes: Buffer.byteLength(raw), error: tombstone.reason });
+      } else {
+        this.stats.tombstones++;
+        const raw = JSON.stringify({ _model: model, id, _deleted: true });
+        records.push({ position: positionOf(`${at}#${tombstone.event.type}`), raw, rawBytes: Buffer.byteLength(raw), value: tombstone.event });
+      }
+    }
+    return records;
+  }
+
+  /**
+   * Every id of `model` in the followed companies, a bounded page per call (one search of millions
+   * of ids outlasts Odoo's worker time limit). Keyset paging, not offset: a record deleted meanwhile
+   * would shift every later one back a place under an offset, and one of them would look deleted.
+   */
+  private async presentIds(model: PolledModel): Promise<Set<number>> {
+    const present = new Set<number>();
+    const limit = this.o.config.page_size * RECONCILE_PAGES;
+    let after = 0;
+    for (;;) {
+      const ids = await this.client.search(model, { domain: [...this.companyDomain(model), ['id', '>', after]], order: 'id asc', limit, context: this.context() });
+      for (const id of ids) present.add(id);
+      if (ids.length < limit) return present;
+      after = ids[ids.length - 1]!;
+    }
+  }
 }
+
+/** Ids are cheap to send: the deletion check searches this many pages' worth per call. */
+const RECONCILE_PAGES = 20;
 
 /** The lookup that tells whether a record of a model read by id is already known. */
 const KNOWN: Partial<Record<OdooModel, (l: OdooLookups) => ReadonlyMap<number, unknown>>> = {
@@ -408,6 +470,9 @@ const KNOWN: Partial<Record<OdooModel, (l: OdooLookups) => ReadonlyMap<number, u
   'purchase.order.line': (l) => l.purchaseLines,
   'account.move': (l) => l.bills,
   'stock.picking': (l) => l.pickingDestinations,
+  'stock.warehouse': (l) => l.warehouses,
+  'uom.uom': (l) => l.uoms,
+  'stock.picking.type': (l) => l.pickingTypes,
 };
 
 function parsePosition(text: string | undefined): OdooPosition {
