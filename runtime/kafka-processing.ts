@@ -42,6 +42,8 @@ export class KafkaProcessing {
   private readonly checkpoints: Checkpoints;
   /** Set by `abandon`: nothing more is handled, written or committed. */
   private abandoned = false;
+  /** Per partition owned, the offset its state was restored to at the latest assignment. */
+  private restoredTo = new Map<number, number>();
   readonly summary: ProcessingSummary = { processed: 0, dead_lettered: 0, assignments: 0 };
 
   constructor(
@@ -120,12 +122,20 @@ export class KafkaProcessing {
     const processors = this.makeProcessors();
     for (const processor of processors) await processor.restore(this.store, committed, (key) => this.bus.partitionOf(key));
     this.processors = processors;
+    this.restoredTo = new Map(committed);
     this.owned = new Set(partitions);
     this.summary.assignments++;
   }
 
-  private async handle(records: BusRecord<string>[]): Promise<void> {
+  private async handle(batch: BusRecord<string>[]): Promise<void> {
     if (this.abandoned) return;
+    // The state holds each partition's records up to the offset it was restored to. The consumer
+    // fetches from the group's committed offset, which a commit racing the assignment can leave
+    // below it: those records are in the state already, and applied again some processors would
+    // count them twice.
+    const restoredTo = this.restoredTo.get(batch[0]!.partition) ?? 0;
+    const records = batch[0]!.offset > restoredTo ? batch : batch.filter((r) => r.offset > restoredTo);
+    if (records.length === 0) return;
     const ingestedAt = new Date().toISOString();
     const bad: OutgoingDeadLetter[] = [];
     const partition = records[0]!.partition;
