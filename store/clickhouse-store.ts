@@ -61,9 +61,9 @@ export class ClickHouseStoreError extends Error {
  * distributed mode, with the same schema and queries as chDB. Statements are retried with
  * exponential backoff while the server is unreachable, for up to `retryMs`; callers wait meanwhile,
  * and the pipeline writes one commit at a time, so nothing piles up beyond one commit's rows. A
- * retried insert whose first attempt did land adds the same rows twice: the processors' tables
- * absorb that (they deduplicate by key and version; see the migrations); the append-only logs
- * (alert_events, webhook_deliveries, model_events) would keep both copies.
+ * retried insert whose first attempt did land sends the same rows twice: the processors' tables
+ * absorb that (they deduplicate by key and version), and the append-only logs (alert_events,
+ * webhook_deliveries, model_events) recognise the identical block (migration 014).
  */
 export class ClickHouseStore implements Store {
   /** Major and minor version of the server. */
