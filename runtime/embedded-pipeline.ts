@@ -86,6 +86,16 @@ export class EmbeddedPipeline {
     await this.restore();
   }
 
+  /** Runs `follow` (a loop of runs) on this pipeline opened, and closes it after. */
+  async whileOpen<T>(follow: () => Promise<T>): Promise<T> {
+    await this.open();
+    try {
+      return await follow();
+    } finally {
+      await this.close();
+    }
+  }
+
   /** Stops the processors (threads) and drops their state; a later run restores it again. */
   async close(): Promise<void> {
     this.standing = false;

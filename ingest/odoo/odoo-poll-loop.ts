@@ -70,13 +70,8 @@ export class OdooPollLoop {
     return summary;
   }
 
-  async run(): Promise<void> {
-    await this.pipeline.open();
-    try {
-      await this.follow();
-    } finally {
-      await this.pipeline.close();
-    }
+  run(): Promise<void> {
+    return this.pipeline.whileOpen(() => this.follow());
   }
 
   private async follow(): Promise<void> {
