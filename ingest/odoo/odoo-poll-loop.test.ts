@@ -56,7 +56,7 @@ describe('the poll loop, woken by webhook notifications', () => {
         saved.write_date = saved.date = odooDate(Date.now());
         scenario.publish(double);
         const notifiedAt = Date.now();
-        const followed = nextPoll(10_000);
+        const followed = nextPoll(15_000);
         for (let i = 0; i < 5; i++) loop.nudge();
         await followed;
         // A little longer: a second poll for the same notifications would start now.
@@ -65,7 +65,8 @@ describe('the poll loop, woken by webhook notifications', () => {
         expect(polls.length).toBe(2);
         const { startedAt, summary } = polls[1]!;
         expect(startedAt - notifiedAt).toBeGreaterThanOrEqual(2000);
-        expect(startedAt - notifiedAt).toBeLessThan(3000 + 500);
+        // Due at most 3 s after the notification; the slack is for a busy machine (the regular poll is 10 min away).
+        expect(startedAt - notifiedAt).toBeLessThan(3000 + 3000);
         expect(summary.events_logged).toBeGreaterThan(0);
         const ids = (await store.query<{ event_id: string }>("SELECT event_id FROM events WHERE type = 'stock_move'")).map((r) => r.event_id);
         expect(ids.some((id) => id.startsWith(`odoo-test/stock_move/stock.move:${saved.id}@`))).toBe(true);
