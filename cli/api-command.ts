@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
 import { openQueryStore } from './open-store.js';
-import { portFlag, serveApi } from './serve-api.js';
+import { portFlag } from './flags.js';
+import { serveApi } from './serve-api.js';
 
 /**
  * `ledgerline api [--port N]`: the HTTP API over the configured store, until SIGINT/SIGTERM. Requests

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { OdooWebhookReceiver } from '../api/odoo-webhook-route.js';
 import { ConfigError, type Config } from '../config/config.js';
 import { loadOdooConfig, OdooConfigError } from '../ingest/odoo/odoo-config.js';
@@ -6,9 +5,9 @@ import { OdooError, OdooTransientError } from '../ingest/odoo/odoo-errors.js';
 import { OdooPollLoop } from '../ingest/odoo/odoo-poll-loop.js';
 import { EventLogRecords } from '../ingest/odoo/odoo-reconcile.js';
 import { OdooSource } from '../ingest/odoo/odoo-source.js';
-import { UsageError } from './errors.js';
-import { openStore, requireEmbedded } from './open-store.js';
-import { portFlag, serveApi } from './serve-api.js';
+import { followerFlags } from './flags.js';
+import { openStore } from './open-store.js';
+import { serveApi } from './serve-api.js';
 
 /** Exit code of `--once` when Odoo or the network failed passingly: sysexits' EX_TEMPFAIL, "try again later". */
 export const EXIT_TRY_AGAIN = 75;
@@ -19,35 +18,24 @@ export const EXIT_TRY_AGAIN = 75;
  * receiver on it, scores and alerts like `run`. `--once`: one poll, its summary as JSON, exit.
  */
 export async function odooCommand(argv: string[], config: Config): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string', short: 'c' },
-      'data-dir': { type: 'string' },
-      once: { type: 'boolean', default: false },
-      port: { type: 'string' },
-    },
-  });
-  if (!values.config) throw new UsageError('ledgerline odoo needs --config FILE (the Odoo connection: see docs/odoo.md)');
-  requireEmbedded(config, 'odoo');
-  const port = portFlag(values.port, config);
-  const odoo = await loadOdooConfig(values.config).catch((e: unknown) => {
+  const flags = followerFlags('odoo', argv, config, 'the Odoo connection: see docs/odoo.md');
+  const odoo = await loadOdooConfig(flags.configPath).catch((e: unknown) => {
     throw e instanceof OdooConfigError ? new ConfigError(e.message) : e;
   });
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const store = await openStore(config, values['data-dir']);
+  const store = await openStore(config, flags.dataDir);
   try {
     const source = new OdooSource({ config: odoo, logged: new EventLogRecords(store), log });
     const loop = new OdooPollLoop(store, config, source, { pollMs: odoo.poll_seconds * 1000, log });
     try {
-      if (values.once) {
+      if (flags.once) {
         const summary = await loop.pollOnce();
         process.stdout.write(`${JSON.stringify({ ...summary, odoo_version: source.odooVersion, models: source.followed, odoo: { ...source.stats, ...source.client.stats } })}\n`);
         return 0;
       }
       const secret = odoo.webhookSecret;
       const receiver = secret ? new OdooWebhookReceiver(secret, () => loop.nudge()) : undefined;
-      await serveApi(store, config, port, {
+      await serveApi(store, config, flags.port, {
         app: receiver ? { odooWebhook: receiver } : {},
         follower: loop,
         dashboards: true,

@@ -4,7 +4,8 @@ import { EmbeddedPipeline } from '../runtime/embedded-pipeline.js';
 import { Progress } from '../runtime/progress.js';
 import { openInputs } from './inputs.js';
 import { openStore, requireEmbedded } from './open-store.js';
-import { portFlag, serveApi } from './serve-api.js';
+import { portFlag } from './flags.js';
+import { serveApi } from './serve-api.js';
 
 /**
  * The all-in-one embedded job: every input through the pipeline into the store, then (without

@@ -11,14 +11,6 @@ import { riskSettings } from '../models/stockout-scores.js';
 import { scheduleScoring } from '../runtime/scoring-schedule.js';
 import { startWebhooks, webhookSettings } from '../runtime/webhook-dispatcher.js';
 import type { Store } from '../store/store.js';
-import { UsageError } from './errors.js';
-
-/** A `--port` flag, or the configured port. */
-export function portFlag(value: string | undefined, config: Config): number {
-  const port = value !== undefined ? Number(value) : config.LEDGERLINE_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${value}: expected 0–65535`);
-  return port;
-}
 
 /** Work that runs beside the API until it stops (an Odoo poller, a change feed); ending by itself is a failure. */
 export interface Follower {

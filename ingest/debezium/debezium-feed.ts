@@ -6,6 +6,7 @@
  * log: they show the lag to operators and never run ahead of what a restart resumes from.
  */
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+import { Pause } from '../pause.js';
 
 export interface FeedMessage {
   topic: string;
@@ -39,7 +40,7 @@ export class DebeziumFeed {
   private admin: Admin | undefined;
   private consumer: Consumer | undefined;
   private queue: FeedItem[] = [];
-  private wakeReader: (() => void) | undefined;
+  private readonly reader = new Pause();
   private wakeWriter: (() => void) | undefined;
   private failure: Error | undefined;
 
@@ -101,14 +102,7 @@ export class DebeziumFeed {
   async take(max: number, ms: number): Promise<FeedItem[]> {
     if (this.failure) throw this.failure;
     if (!this.queue.length) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        this.wakeReader = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wakeReader = undefined;
+      await this.reader.for(ms);
       if (this.failure) throw this.failure;
     }
     const items = this.queue.splice(0, max);
@@ -163,12 +157,12 @@ export class DebeziumFeed {
 
   private push(item: FeedItem): void {
     this.queue.push(item);
-    this.wakeReader?.();
+    this.reader.wake();
   }
 
   private fail(e: Error): void {
     this.failure ??= e;
-    this.wakeReader?.();
+    this.reader.wake();
   }
 
   private async connectedAdmin(): Promise<Admin> {

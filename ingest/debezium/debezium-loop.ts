@@ -7,6 +7,7 @@ import type { Config } from '../../config/config.js';
 import { EmbeddedPipeline, SOURCE_CHECKPOINT, type RunSummary } from '../../runtime/embedded-pipeline.js';
 import type { ChdbStore } from '../../store/chdb-store.js';
 import { Checkpoints } from '../../store/checkpoints.js';
+import { Pause } from '../pause.js';
 import type { DebeziumSource } from './debezium-source.js';
 
 /** The pipeline's name for a source's saved position (runtime/embedded-pipeline.ts). */
@@ -22,7 +23,7 @@ export interface DebeziumLoopOptions {
 export class DebeziumLoop {
   private readonly pipeline: EmbeddedPipeline;
   private stopped = false;
-  private wake: (() => void) | undefined;
+  private readonly pause = new Pause();
 
   constructor(
     private readonly store: ChdbStore,
@@ -35,7 +36,7 @@ export class DebeziumLoop {
 
   stop(): void {
     this.stopped = true;
-    this.wake?.();
+    this.pause.wake();
   }
 
   /** One drain through the pipeline (outside `run`, it restores the processors first), then the group's offsets to the saved position. */
@@ -58,14 +59,7 @@ export class DebeziumLoop {
         this.o.log(`ledgerline debezium: drain ${this.source.drains}: ${s.events_read} records, ${s.events_logged} new events, ${s.duplicates} already logged, ${s.dead_lettered} dead-lettered (${s.seconds} s)`);
       }
       if (this.stopped) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.o.pauseMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      await this.pause.for(this.o.pauseMs);
     }
   }
 }

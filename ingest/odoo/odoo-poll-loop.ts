@@ -8,6 +8,7 @@
 import type { Config } from '../../config/config.js';
 import { EmbeddedPipeline, type RunSummary } from '../../runtime/embedded-pipeline.js';
 import type { ChdbStore } from '../../store/chdb-store.js';
+import { Pause } from '../pause.js';
 import { OdooTransientError } from './odoo-errors.js';
 import type { OdooSource } from './odoo-source.js';
 
@@ -20,7 +21,7 @@ export interface PollLoopOptions {
 
 export class OdooPollLoop {
   private readonly pipeline: EmbeddedPipeline;
-  private wake: (() => void) | undefined;
+  private readonly pause = new Pause();
   private stopped = false;
   /** When the next poll must start for the earliest notification not yet covered (ms), if any. */
   private nudgeDue: number | undefined;
@@ -50,12 +51,12 @@ export class OdooPollLoop {
     const due = (Math.floor(at / 1000) + 1) * 1000 + this.source.settleSeconds * 1000;
     this.nudgeDue ??= due;
     this.lastNudgeDue = Math.max(this.lastNudgeDue, due);
-    this.wake?.();
+    this.pause.wake();
   }
 
   stop(): void {
     this.stopped = true;
-    this.wake?.();
+    this.pause.wake();
   }
 
   /** One poll through the pipeline (outside `run`, it restores the processors from the store first). */
@@ -89,14 +90,7 @@ export class OdooPollLoop {
       const wait = () => Math.min(regular, this.nudgeDue ?? Infinity) - Date.now();
       // Woken by a notification (to wait less) or by stop.
       for (let ms = wait(); !this.stopped && ms > 0; ms = wait()) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, ms);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
+        await this.pause.for(ms);
       }
     }
   }
